@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The command line.  This is the only layer that prints for the user and
+ * the only one that decides exit codes (see ward(1), "EXIT STATUS").
+ */
+#ifndef WARD_CLI_H
+#define WARD_CLI_H
+
+#include <stdbool.h>
+
+#include "runtime/container.h"
+#include "util/err.h"
+
+#define EXIT_WARD_FAILED  125
+#define EXIT_CANNOT_EXEC  126
+#define EXIT_NOT_FOUND	  127
+
+struct cli_globals {
+	struct ward_ctx ctx;
+	int log_level;
+	bool json;
+	char **argv0; /* the original argv, for re-exec */
+	char **envp;
+};
+
+struct cli_verb {
+	const char *name;
+	int (*run)(struct cli_globals *g, int argc, char **argv);
+	const char *summary;
+};
+
+/* Print "ward: [OBJECT: ]MESSAGE" on stderr. */
+void cli_error(const char *object, const ward_err *err);
+void cli_errorf(const char *object, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cli_run(struct cli_globals *g, int argc, char **argv);
+int cli_help(struct cli_globals *g, int argc, char **argv);
+int cli_version(struct cli_globals *g, int argc, char **argv);
+
+/* `ward help VERB` text; NULL when there is no page. */
+const char *help_page(const char *verb);
+void help_usage(void);
+
+#endif

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container side of a start: a fixed checklist, run in the freshly
+ * cloned process.  Each step either succeeds or sends (step, errno, message)
+ * to the parent and exits; the parent prints the one line.  The order
+ * matters and is explained in docs/architecture.md ("Start sequence").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "runtime/caps.h"
+#include "runtime/child.h"
+#include "runtime/exec.h"
+#include "runtime/init.h"
+#include "runtime/mounts.h"
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+#include "runtime/tty.h"
+#include "util/cleanup.h"
+#include "util/strutil.h"
+#include "util/syscalls.h"
+
+struct child {
+	struct ward_container *c;
+	const struct ward_spec *s;
+	int sync;
+	ward_err err;
+	struct fs_ctx fs;
+	int null_fd; /* /dev/null for stdin when it is not attached */
+};
+
+static _Noreturn void fail(struct child *ch, enum ward_step step)
+{
+	if (ch->err.code == 0)
+		werr(&ch->err, EIO, "%s", step_name(step));
+	sync_send_error(ch->sync, step, ch->err.code, ch->err.msg);
+	_exit(125);
+}
+
+#define CHECK(ch, step, expr)                                                                      \
+	do {                                                                                       \
+		if ((expr) < 0)                                                                    \
+			fail((ch), (step));                                                        \
+	} while (0)
+
+static int reset_signals(void)
+{
+	sigset_t none;
+
+	/* ward blocks signals to forward them; the container must start with
+	 * a clean mask and default dispositions */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int loopback_up(ward_err *err)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+
+	if (fd < 0)
+		return werr(err, errno, "loopback: socket");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return werr(err, errno, "loopback: get flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return werr(err, errno, "loopback: set up");
+	return 0;
+}
+
+static int become_container_root(ward_err *err)
+{
+	/* From here on files we create belong to the container's root, and
+	 * host paths are reached only through fds opened before. */
+	if (setresgid(0, 0, 0) < 0)
+		return werr(err, errno, "setresgid 0");
+	if (setgroups(0, NULL) < 0)
+		return werr(err, errno, "setgroups");
+	if (setresuid(0, 0, 0) < 0)
+		return werr(err, errno, "setresuid 0");
+	return 0;
+}
+
+static int set_rlimits(const struct ward_process *p, ward_err *err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
+		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
+			return werr(err, errno, "setrlimit %d", p->rlimits[i].resource);
+	}
+	return 0;
+}
+
+static int switch_user(const struct ward_process *p, ward_err *err)
+{
+	gid_t groups[64];
+	size_t n = p->n_groups < 64 ? p->n_groups : 64;
+
+	for (size_t i = 0; i < n; i++)
+		groups[i] = p->groups[i];
+	/* keep the permitted set across the uid change; caps_apply() then
+	 * sets exactly what the spec asks for */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return werr(err, errno, "keep capabilities");
+	if (setgroups(n, groups) < 0)
+		return werr(err, errno, "setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return werr(err, errno, "setresgid %u", p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return werr(err, errno, "setresuid %u", p->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return werr(err, errno, "reset keep capabilities");
+	return 0;
+}
+
+/* CVE-2024-21626: a cwd reached through a leaked host fd would sit outside
+ * the container's root; getcwd() then reports it as unreachable. */
+static int enter_cwd(const char *cwd, ward_err *err)
+{
+	char buf[PATH_MAX];
+
+	if (chdir(cwd) < 0)
+		return werr(err, errno, "working directory %s", cwd);
+	if (!getcwd(buf, sizeof(buf)))
+		return werr(err, errno, "working directory %s", cwd);
+	if (buf[0] != '/')
+		return werrx(err, EPERM, "working directory %s is outside the container", cwd);
+	return 0;
+}
+
+static int close_range_or_loop(unsigned int lo, unsigned int hi, ward_err *err)
+{
+	if (lo > hi)
+		return 0;
+	if (ward_close_range(lo, hi, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return werr(err, errno, "close_range");
+	for (unsigned int fd = lo; fd <= hi && fd < 65536; fd++)
+		close((int)fd);
+	return 0;
+}
+
+/* Close every fd above 2 except the ones listed (the sync socket, the exec
+ * FIFO): nothing of the host may reach the container (CVE-2024-21626). */
+static int close_fds(int keep_a, int keep_b, ward_err *err)
+{
+	int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
+	unsigned int from = 3;
+	int r;
+
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 3)
+			continue;
+		r = close_range_or_loop(from, (unsigned)keep[i] - 1, err);
+		if (r < 0)
+			return r;
+		from = (unsigned)keep[i] + 1;
+	}
+	return close_range_or_loop(from, ~0U, err);
+}
+
+static int set_lsm_label(const struct ward_process *p, ward_err *err)
+{
+	if (p->apparmor_profile) {
+		_cleanup_free_ char *v = xasprintf("exec %s", p->apparmor_profile);
+		int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || !v || write(fd, v, strlen(v)) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return werr(err, e, "apparmor profile %s", p->apparmor_profile);
+		}
+		close(fd);
+	}
+	if (p->selinux_label) {
+		int fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, p->selinux_label, strlen(p->selinux_label)) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return werr(err, e, "selinux label %s", p->selinux_label);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void wait_release(struct child *ch)
+{
+	struct ward_container *c = ch->c;
+
+	if (c->opts.release == WARD_RELEASE_FIFO) {
+		char path[64], b = 0;
+		int fd;
+
+		/* blocks until someone opens the FIFO for reading (start) */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", c->exec_fifo_fd);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, &b, 1) != 1) {
+			werr(&ch->err, errno, "wait for start");
+			fail(ch, STEP_READY);
+		}
+		close(fd);
+		close(c->exec_fifo_fd);
+		return;
+	}
+	{
+		struct sync_msg m;
+		if (sync_expect(ch->sync, SYNC_START, &m, &ch->err) < 0)
+			_exit(125); /* the parent went away or failed: nothing to report */
+	}
+}
+
+static _Noreturn void exec_command(struct child *ch)
+{
+	const struct ward_process *p = &ch->s->process;
+	int r;
+
+	if (ch->c->bpf.insns) {
+		int listener = -1;
+		CHECK(ch, STEP_SECCOMP, seccomp_apply(&ch->c->bpf, &listener, &ch->err));
+		if (listener >= 0)
+			close(listener);
+	}
+	r = exec_in_path(p->args, p->env);
+	werr(&ch->err, -r, "exec %s", p->args[0]);
+	fail(ch, STEP_EXEC);
+}
+
+static void setup_stdio(struct child *ch)
+{
+	const struct ward_create_opts *o = &ch->c->opts;
+
+	for (int i = 0; i < 3; i++)
+		if (o->stdio[i] >= 0 && o->stdio[i] != i)
+			CHECK(ch, STEP_FDS, dup2(o->stdio[i], i) < 0 ? werr(&ch->err, errno, "stdio") : 0);
+	if (!ch->s->process.interactive && !ch->s->process.terminal && o->stdio[0] < 0 &&
+	    ch->null_fd >= 0)
+		CHECK(ch, STEP_FDS, dup2(ch->null_fd, 0) < 0 ? werr(&ch->err, errno, "stdin") : 0);
+	closep(&ch->null_fd);
+}
+
+_Noreturn void child_main(struct ward_container *c, int sync_fd)
+{
+	struct child chs = {.c = c, .s = c->spec, .sync = sync_fd, .null_fd = -1};
+	struct child *ch = &chs;
+	const struct ward_spec *s = c->spec;
+	bool userns = s->ns[WNS_USER].enabled;
+
+	/* the state lock belongs to our parent, not to the container */
+	if (c->state_fd >= 0)
+		close(c->state_fd);
+	/* die with the parent while we are being set up */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	CHECK(ch, STEP_NONE, reset_signals() < 0 ? werr(&ch->err, errno, "reset signals") : 0);
+
+	/* 1. cgroups: join before anything else, while we are still host
+	 * root (see cgroup_v1.c for why the child moves itself) */
+	if (c->cg) {
+		int r = cgroup_child_join(c->cg, c->born_in_cgroup);
+		if (r < 0) {
+			werr(&ch->err, -r, "join cgroup %s", cgroup_describe(c->cg));
+			fail(ch, STEP_CGROUP_JOIN);
+		}
+		cgroup_close_join_fds(c->cg);
+	}
+	/* 2. the parent writes our id maps */
+	if (userns) {
+		struct sync_msg m;
+		if (sync_expect(sync_fd, SYNC_IDMAP_DONE, &m, &ch->err) < 0)
+			_exit(125);
+	}
+	/* 3. a cgroup namespace rooted at our (joined) cgroup */
+	if (s->ns[WNS_CGROUP].enabled && !cgroup_born_complete(c->cg))
+		CHECK(ch, STEP_NAMESPACES,
+		      unshare(CLONE_NEWCGROUP) < 0 ? werr(&ch->err, errno, "cgroup namespace") : 0);
+	/* 4. nothing we mount propagates to the host, nor the other way */
+	CHECK(ch, STEP_PROPAGATION,
+	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+		      ? werr(&ch->err, errno, "make / private")
+		      : 0);
+	/* 5-6. as host root: open what we need from the host, mount the root */
+	fs_ctx_init(&ch->fs, s, c->rootfs_mnt, userns);
+	CHECK(ch, STEP_OPEN_SOURCES, fs_open_sources(&ch->fs, &ch->err));
+	ch->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	CHECK(ch, STEP_ROOT, fs_setup_root(&ch->fs, &ch->err));
+	/* 7. become the container's root */
+	if (userns)
+		CHECK(ch, STEP_IDENTITY, become_container_root(&ch->err));
+	/* 8. the filesystem */
+	CHECK(ch, STEP_MOUNTS, fs_mount_all(&ch->fs, &ch->err));
+	CHECK(ch, STEP_DEVICES, fs_devices(&ch->fs, &ch->err));
+	CHECK(ch, STEP_SYSCTL, fs_sysctl(&ch->fs, &ch->err));
+	CHECK(ch, STEP_MASKS, fs_masks(&ch->fs, &ch->err));
+	/* 9. identity of the machine */
+	if (s->ns[WNS_UTS].enabled && s->hostname)
+		CHECK(ch, STEP_HOSTNAME,
+		      sethostname(s->hostname, strlen(s->hostname)) < 0
+			      ? werr(&ch->err, errno, "sethostname %s", s->hostname)
+			      : 0);
+	if (s->ns[WNS_UTS].enabled && s->domainname)
+		CHECK(ch, STEP_HOSTNAME,
+		      setdomainname(s->domainname, strlen(s->domainname)) < 0
+			      ? werr(&ch->err, errno, "setdomainname %s", s->domainname)
+			      : 0);
+	if (s->ns[WNS_NET].enabled && !s->ns[WNS_NET].path)
+		CHECK(ch, STEP_LOOPBACK, loopback_up(&ch->err));
+	/* 10. into the new root */
+	CHECK(ch, STEP_PIVOT, fs_pivot(&ch->fs, &ch->err));
+	fs_ctx_close(&ch->fs);
+	CHECK(ch, STEP_RLIMITS, set_rlimits(&s->process, &ch->err));
+	/* 11. privileges: bounding set while we still hold CAP_SETPCAP */
+	CHECK(ch, STEP_CAPS, caps_drop_bounding(s->process.caps.bounding, c->cap_last, &ch->err));
+	/* 12. terminal (as container root, before the user switch) */
+	if (s->process.terminal)
+		CHECK(ch, STEP_TTY, tty_child_setup(sync_fd, &s->process, &ch->err));
+	setup_stdio(ch);
+	CHECK(ch, STEP_USER, switch_user(&s->process, &ch->err));
+	CHECK(ch, STEP_CAPS, caps_apply(&s->process.caps, c->cap_last, &ch->err));
+	if (s->process.no_new_privs)
+		CHECK(ch, STEP_NO_NEW_PRIVS,
+		      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
+			      ? werr(&ch->err, errno, "no_new_privs")
+			      : 0);
+	CHECK(ch, STEP_CWD, enter_cwd(s->process.cwd ? s->process.cwd : "/", &ch->err));
+	CHECK(ch, STEP_FDS,
+	      close_fds(sync_fd, c->opts.release == WARD_RELEASE_FIFO ? c->exec_fifo_fd : -1,
+			&ch->err));
+	CHECK(ch, STEP_EXEC, set_lsm_label(&s->process, &ch->err));
+	/* 13. created: wait to be released */
+	CHECK(ch, STEP_READY, sync_send(sync_fd, SYNC_READY) < 0 ? werr(&ch->err, EPIPE, "ready") : 0);
+	wait_release(ch);
+	if (!c->opts.kill_with_parent)
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* 14. --init: we stay as PID 1 and reap; the command runs as PID 2 */
+	if (s->init) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			werr(&ch->err, errno, "fork for init");
+			fail(ch, STEP_INIT);
+		}
+		if (pid > 0) {
+			close(sync_fd);
+			if (c->bpf.insns) {
+				int listener = -1;
+				seccomp_apply(&c->bpf, &listener, &ch->err);
+			}
+			init_reaper(pid);
+		}
+		/* our own process group, in the foreground of the terminal;
+		 * SIGTTOU is blocked so a background tcsetpgrp is allowed */
+		setpgid(0, 0);
+		if (s->process.terminal) {
+			sigset_t ttou, old;
+			sigemptyset(&ttou);
+			sigaddset(&ttou, SIGTTOU);
+			sigprocmask(SIG_BLOCK, &ttou, &old);
+			tcsetpgrp(0, getpid());
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		}
+	}
+	exec_command(ch);
+}

@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "runtime/mounts.h"
+#include "runtime/resolve.h"
+#include "util/cleanup.h"
+#include "util/strutil.h"
+#include "util/syscalls.h"
+
+static const struct {
+	const char *name;
+	unsigned int major, minor;
+} default_devs[FS_N_DEFAULT_DEVS] = {
+	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
+	{"tty", 5, 0},
+};
+
+static const struct {
+	const char *path;
+	const char *target;
+} dev_links[] = {
+	{"/dev/ptmx", "pts/ptmx"},	   {"/dev/fd", "/proc/self/fd"},
+	{"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
+	{"/dev/stderr", "/proc/self/fd/2"},
+};
+
+#define FDPATH_MAX 32
+static void fdpath(char buf[FDPATH_MAX], int fd)
+{
+	snprintf(buf, FDPATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+static bool is_bind(const struct ward_mount *m)
+{
+	return (m->type && streq(m->type, "bind")) || (m->flags & MS_BIND);
+}
+
+void fs_ctx_init(struct fs_ctx *f, const struct ward_spec *spec, const char *rootfs_mnt,
+		 bool userns)
+{
+	memset(f, 0, sizeof(*f));
+	f->spec = spec;
+	f->rootfs_mnt = rootfs_mnt;
+	f->userns = userns;
+	f->rootfd = -1;
+	f->devnull_fd = -1;
+	f->sys_fd = -1;
+	for (int i = 0; i < FS_N_DEFAULT_DEVS; i++)
+		f->default_dev_fds[i] = -1;
+}
+
+void fs_ctx_close(struct fs_ctx *f)
+{
+	int *fds[] = {&f->rootfd, &f->devnull_fd, &f->sys_fd};
+
+	for (size_t i = 0; f->src_fds && i < f->spec->n_mounts; i++)
+		if (f->src_fds[i] >= 0)
+			close(f->src_fds[i]);
+	free(f->src_fds);
+	f->src_fds = NULL;
+	for (size_t i = 0; f->dev_fds && i < f->spec->n_devices; i++)
+		if (f->dev_fds[i] >= 0)
+			close(f->dev_fds[i]);
+	free(f->dev_fds);
+	f->dev_fds = NULL;
+	for (int i = 0; i < FS_N_DEFAULT_DEVS; i++)
+		closep(&f->default_dev_fds[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		closep(fds[i]);
+}
+
+int fs_open_sources(struct fs_ctx *f, ward_err *err)
+{
+	const struct ward_spec *s = f->spec;
+
+	f->src_fds = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(int));
+	f->dev_fds = calloc(s->n_devices ? s->n_devices : 1, sizeof(int));
+	if (!f->src_fds || !f->dev_fds)
+		return werr(err, ENOMEM, "open mount sources");
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct ward_mount *m = &s->mounts[i];
+
+		f->src_fds[i] = -1;
+		if (!is_bind(m))
+			continue;
+		f->src_fds[i] = open(m->source, O_PATH | O_CLOEXEC);
+		if (f->src_fds[i] < 0 && !(errno == ENOENT && m->optional))
+			return werr(err, errno, "bind %s: open source %s", m->destination, m->source);
+	}
+	for (size_t i = 0; i < s->n_devices; i++) {
+		f->dev_fds[i] = -1;
+		if (f->userns)
+			f->dev_fds[i] = open(s->devices[i].path, O_PATH | O_CLOEXEC);
+	}
+	if (s->default_devices)
+		for (int i = 0; i < FS_N_DEFAULT_DEVS; i++) {
+			char p[32];
+			snprintf(p, sizeof(p), "/dev/%s", default_devs[i].name);
+			f->default_dev_fds[i] = open(p, O_PATH | O_CLOEXEC);
+			if (f->default_dev_fds[i] < 0)
+				return werr(err, errno, "devices: open host %s", p);
+		}
+	f->devnull_fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	if (f->devnull_fd < 0)
+		return werr(err, errno, "open /dev/null");
+	f->sys_fd = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return 0;
+}
+
+int fs_setup_root(struct fs_ctx *f, ward_err *err)
+{
+	const struct ward_spec *s = f->spec;
+
+	if (s->rootfs) {
+		if (mount(s->rootfs, f->rootfs_mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return werr(err, errno, "bind root filesystem %s", s->rootfs);
+	} else {
+		/* the host template's skeleton: small, made read-only once
+		 * populated; uid=0 is the container's root in its user ns */
+		const char *opts = f->userns ? "mode=0755,size=1m,uid=0,gid=0" : "mode=0755,size=1m";
+		if (mount("ward-root", f->rootfs_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+			return werr(err, errno, "mount root tmpfs on %s", f->rootfs_mnt);
+	}
+	f->rootfd = open(f->rootfs_mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (f->rootfd < 0)
+		return werr(err, errno, "open new root %s", f->rootfs_mnt);
+	return 0;
+}
+
+static uint64_t ms_to_attr(unsigned long ms)
+{
+	uint64_t a = 0;
+
+	if (ms & MS_RDONLY)
+		a |= MOUNT_ATTR_RDONLY;
+	if (ms & MS_NOSUID)
+		a |= MOUNT_ATTR_NOSUID;
+	if (ms & MS_NODEV)
+		a |= MOUNT_ATTR_NODEV;
+	if (ms & MS_NOEXEC)
+		a |= MOUNT_ATTR_NOEXEC;
+	if (ms & MS_NOATIME)
+		a |= MOUNT_ATTR_NOATIME;
+	if (ms & MS_NODIRATIME)
+		a |= MOUNT_ATTR_NODIRATIME;
+	return a;
+}
+
+static unsigned long attr_to_ms(uint64_t a)
+{
+	unsigned long ms = 0;
+
+	if (a & MOUNT_ATTR_RDONLY)
+		ms |= MS_RDONLY;
+	if (a & MOUNT_ATTR_NOSUID)
+		ms |= MS_NOSUID;
+	if (a & MOUNT_ATTR_NODEV)
+		ms |= MS_NODEV;
+	if (a & MOUNT_ATTR_NOEXEC)
+		ms |= MS_NOEXEC;
+	if ((a & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME)
+		ms |= MS_NOATIME;
+	if (a & MOUNT_ATTR_NODIRATIME)
+		ms |= MS_NODIRATIME;
+	return ms;
+}
+
+/* Flags a remount must keep: in a user namespace, the kernel refuses to
+ * clear flags the mount had when it was locked (EPERM). */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long ms = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_RDONLY)
+		ms |= MS_RDONLY;
+	if (sv.f_flag & ST_NOSUID)
+		ms |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		ms |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		ms |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		ms |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		ms |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		ms |= MS_RELATIME;
+	return ms;
+}
+
+static int remount_one(const char *path, unsigned long add)
+{
+	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | add | locked_flags(path), NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Fallback for recursive attributes without mount_setattr: remount the
+ * mount and every mount below it, found in mountinfo. */
+static int remount_tree(int fd, unsigned long add)
+{
+	char self[FDPATH_MAX], top[PATH_MAX];
+	_cleanup_fclose_ FILE *mi = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, tl;
+	ssize_t n;
+	int r;
+
+	fdpath(self, fd);
+	n = readlink(self, top, sizeof(top) - 1);
+	if (n < 0)
+		return -errno;
+	top[n] = '\0';
+	r = remount_one(top, add);
+	if (r < 0)
+		return r;
+	tl = strlen(top);
+	mi = fopen("/proc/self/mountinfo", "re");
+	if (!mi)
+		return -errno;
+	while (getline(&line, &cap, mi) > 0) {
+		char mp[PATH_MAX];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		if (strncmp(mp, top, tl) == 0 && mp[tl] == '/') {
+			r = remount_one(mp, add);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int fs_set_attrs(int fd, uint64_t attrs, bool recursive, const char *path, ward_err *err)
+{
+	static int have_setattr = 1;
+	struct ward_mount_attr a = {.attr_set = attrs};
+	char self[FDPATH_MAX];
+	int r;
+
+	if (!attrs)
+		return 0;
+	if ((attrs & MOUNT_ATTR__ATIME) != 0)
+		a.attr_clr |= MOUNT_ATTR__ATIME;
+	if (have_setattr) {
+		if (ward_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a) == 0)
+			return 0;
+		if (errno != ENOSYS)
+			return werr(err, errno, "mount %s: set %s", path,
+				    attrs & MOUNT_ATTR_RDONLY ? "read-only" : "flags");
+		have_setattr = 0;
+	}
+	fdpath(self, fd);
+	r = recursive ? remount_tree(fd, attr_to_ms(attrs)) : remount_one(self, attr_to_ms(attrs));
+	if (r < 0)
+		return werr(err, -r, "mount %s: set %s", path,
+			    attrs & MOUNT_ATTR_RDONLY ? "read-only" : "flags");
+	return 0;
+}
+
+/* Does the directory that would hold `dest` exist in the root? */
+static bool parent_exists(int rootfd, const char *dest)
+{
+	_cleanup_free_ char *p = strdup(dest);
+	char *slash;
+	int fd;
+
+	if (!p)
+		return false;
+	slash = strrchr(p, '/');
+	if (!slash || slash == p)
+		return true;
+	*slash = '\0';
+	fd = open_in_root(rootfd, p, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static int mount_special(struct fs_ctx *f, const struct ward_mount *m, int tgt, ward_err *err)
+{
+	char tp[FDPATH_MAX];
+	unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+
+	fdpath(tp, tgt);
+	if (mount(m->source ? m->source : m->type, tp, m->type, flags, m->data) == 0)
+		return 0;
+	/* sysfs needs a network namespace of our own in a user namespace;
+	 * without one, the host's /sys is bound read-only instead */
+	if (errno == EPERM && streq(m->type, "sysfs") && f->sys_fd >= 0) {
+		char sp[FDPATH_MAX];
+		int nfd;
+
+		fdpath(sp, f->sys_fd);
+		if (mount(sp, tp, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return werr(err, errno, "mount %s (bind of host /sys)", m->destination);
+		nfd = open_in_root(f->rootfd, m->destination, O_PATH);
+		if (nfd < 0)
+			return werr(err, -nfd, "mount %s", m->destination);
+		int r = fs_set_attrs(nfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+						  MOUNT_ATTR_NOEXEC,
+				     true, m->destination, err);
+		close(nfd);
+		return r;
+	}
+	/* devpts: gid=5 needs group 5 mapped in the user namespace */
+	if (errno == EINVAL && streq(m->type, "devpts") && m->data && strstr(m->data, "gid=")) {
+		char data[256];
+		char *p, *save = NULL;
+
+		data[0] = '\0';
+		_cleanup_free_ char *copy = strdup(m->data);
+		if (!copy)
+			return werr(err, ENOMEM, "mount %s", m->destination);
+		for (p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+			if (startswith(p, "gid="))
+				continue;
+			if (*data)
+				strncat(data, ",", sizeof(data) - strlen(data) - 1);
+			strncat(data, p, sizeof(data) - strlen(data) - 1);
+		}
+		if (mount(m->source ? m->source : m->type, tp, m->type, flags, data) == 0)
+			return 0;
+	}
+	return werr(err, errno, "mount %s (%s)", m->destination, m->type);
+}
+
+static int mount_entry(struct fs_ctx *f, size_t i, ward_err *err)
+{
+	const struct ward_mount *m = &f->spec->mounts[i];
+	_cleanup_close_ int tgt = -1;
+	_cleanup_close_ int top = -1;
+	bool bind = is_bind(m);
+	bool file = false;
+	uint64_t attrs;
+	int r;
+
+	if (bind && f->src_fds[i] < 0)
+		return 0; /* optional source that does not exist */
+	if (m->optional && !parent_exists(f->rootfd, m->destination))
+		return 0;
+	if (bind) {
+		struct stat st;
+		if (fstat(f->src_fds[i], &st) < 0)
+			return werr(err, errno, "bind %s", m->destination);
+		file = !S_ISDIR(st.st_mode);
+	}
+	tgt = mkpath_in_root(f->rootfd, m->destination, file, 0755);
+	if (tgt == -ENOLINK)
+		return werrx(err, ENOLINK, "mount %s: a component is a dangling symlink",
+			     m->destination);
+	if (tgt == -EROFS || tgt == -EACCES)
+		return werr(err, -tgt, "mount %s: create mount point", m->destination);
+	if (tgt < 0)
+		return werr(err, -tgt, "mount %s: resolve in root", m->destination);
+	if (bind) {
+		char sp[FDPATH_MAX], tp[FDPATH_MAX];
+
+		fdpath(sp, f->src_fds[i]);
+		fdpath(tp, tgt);
+		if (mount(sp, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+			return werr(err, errno, "bind %s on %s", m->source, m->destination);
+	} else {
+		r = mount_special(f, m, tgt, err);
+		if (r < 0)
+			return r;
+	}
+	/* a handle on the mount we just made, for attributes and propagation */
+	attrs = bind ? ms_to_attr(m->flags) : 0;
+	if (!attrs && !m->rec_attr_set && !m->propagation)
+		return 0;
+	top = open_in_root(f->rootfd, m->destination, O_PATH);
+	if (top < 0)
+		return werr(err, -top, "mount %s: reopen", m->destination);
+	if (attrs && (r = fs_set_attrs(top, attrs, false, m->destination, err)) < 0)
+		return r;
+	if (m->rec_attr_set && (r = fs_set_attrs(top, m->rec_attr_set, true, m->destination, err)) < 0)
+		return r;
+	if (m->propagation) {
+		char tp[FDPATH_MAX];
+		fdpath(tp, top);
+		if (mount(NULL, tp, NULL, m->propagation, NULL) < 0)
+			return werr(err, errno, "mount %s: set propagation", m->destination);
+	}
+	return 0;
+}
+
+static int make_link(int rootfd, const char *path, const char *target, ward_err *err)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_close_ int dfd = -1;
+	char *slash;
+
+	if (!dir)
+		return werr(err, ENOMEM, "symlink %s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return werrx(err, EINVAL, "symlink %s: not an absolute path", path);
+	*slash = '\0';
+	dfd = *dir ? mkpath_in_root(rootfd, dir, false, 0755) : dup(rootfd);
+	if (dfd < 0)
+		return werr(err, dfd == -1 ? errno : -dfd, "symlink %s", path);
+	if (symlinkat(target, dfd, slash + 1) < 0 && errno != EEXIST)
+		return werr(err, errno, "symlink %s -> %s", path, target);
+	return 0;
+}
+
+int fs_mount_all(struct fs_ctx *f, ward_err *err)
+{
+	const struct ward_spec *s = f->spec;
+	int r;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		r = mount_entry(f, i, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < s->n_links; i++) {
+		r = make_link(f->rootfd, s->links[i].path, s->links[i].target, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int bind_node(struct fs_ctx *f, int hostfd, const char *path, ward_err *err)
+{
+	char sp[FDPATH_MAX], tp[FDPATH_MAX];
+	_cleanup_close_ int tgt = mkpath_in_root(f->rootfd, path, true, 0666);
+
+	if (tgt < 0)
+		return werr(err, -tgt, "devices: create %s", path);
+	fdpath(sp, hostfd);
+	fdpath(tp, tgt);
+	if (mount(sp, tp, NULL, MS_BIND, NULL) < 0)
+		return werr(err, errno, "devices: bind %s", path);
+	return 0;
+}
+
+static int make_node(struct fs_ctx *f, size_t i, ward_err *err)
+{
+	const struct ward_device *d = &f->spec->devices[i];
+	_cleanup_free_ char *dir = strdup(d->path);
+	_cleanup_close_ int dfd = -1;
+	mode_t type;
+	char *slash;
+
+	if (f->userns) {
+		/* device nodes made in a user namespace do not work: bind the
+		 * host's node instead */
+		if (f->dev_fds[i] < 0)
+			return werrx(err, ENOENT, "devices: %s does not exist on the host", d->path);
+		return bind_node(f, f->dev_fds[i], d->path, err);
+	}
+	if (!dir)
+		return werr(err, ENOMEM, "devices");
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return werrx(err, EINVAL, "devices: %s is not an absolute path", d->path);
+	*slash = '\0';
+	dfd = mkpath_in_root(f->rootfd, *dir ? dir : "/", false, 0755);
+	if (dfd < 0)
+		return werr(err, -dfd, "devices: %s", d->path);
+	switch (d->type) {
+	case 'c':
+	case 'u':
+		type = S_IFCHR;
+		break;
+	case 'b':
+		type = S_IFBLK;
+		break;
+	case 'p':
+		type = S_IFIFO;
+		break;
+	default:
+		return werrx(err, EINVAL, "devices: %s has unknown type '%c'", d->path, d->type);
+	}
+	{
+		/* O_PATH dirfds are fine for mknodat, but the reopened real
+		 * directory makes fchownat's AT_EMPTY_PATH-free call simple */
+		_cleanup_close_ int real = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int at = real >= 0 ? real : dfd;
+		unlinkat(at, slash + 1, 0);
+		if (mknodat(at, slash + 1, type | (d->mode & 07777),
+			    makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
+			return werr(err, errno, "devices: mknod %s", d->path);
+		if (fchownat(at, slash + 1, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return werr(err, errno, "devices: chown %s", d->path);
+	}
+	return 0;
+}
+
+static bool has_dev_tmpfs(const struct ward_spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (streq(s->mounts[i].destination, "/dev") && s->mounts[i].type &&
+		    streq(s->mounts[i].type, "tmpfs"))
+			return true;
+	return false;
+}
+
+int fs_devices(struct fs_ctx *f, ward_err *err)
+{
+	const struct ward_spec *s = f->spec;
+	int r;
+
+	if (s->default_devices && has_dev_tmpfs(s)) {
+		for (int i = 0; i < FS_N_DEFAULT_DEVS; i++) {
+			char p[32];
+			snprintf(p, sizeof(p), "/dev/%s", default_devs[i].name);
+			r = bind_node(f, f->default_dev_fds[i], p, err);
+			if (r < 0)
+				return r;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++) {
+			r = make_link(f->rootfd, dev_links[i].path, dev_links[i].target, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < s->n_devices; i++) {
+		r = make_node(f, i, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int fs_sysctl(struct fs_ctx *f, ward_err *err)
+{
+	const struct ward_spec *s = f->spec;
+
+	for (size_t i = 0; i < s->n_sysctl; i++) {
+		char path[PATH_MAX];
+		_cleanup_close_ int fd = -1;
+		const char *v = s->sysctl[i].value;
+
+		snprintf(path, sizeof(path), "/proc/sys/%s", s->sysctl[i].key);
+		for (char *p = path + strlen("/proc/sys/"); *p; p++)
+			if (*p == '.')
+				*p = '/';
+		fd = open_in_root(f->rootfd, path, O_WRONLY);
+		if (fd < 0)
+			return werr(err, -fd, "sysctl %s", s->sysctl[i].key);
+		if (write(fd, v, strlen(v)) < 0)
+			return werr(err, errno, "sysctl %s = %s", s->sysctl[i].key, v);
+	}
+	return 0;
+}
+
+static int make_readonly(struct fs_ctx *f, const char *path, ward_err *err)
+{
+	_cleanup_close_ int fd = open_in_root(f->rootfd, path, O_PATH);
+	_cleanup_close_ int top = -1;
+	char p[FDPATH_MAX];
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return werr(err, -fd, "read-only %s", path);
+	fdpath(p, fd);
+	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return werr(err, errno, "read-only %s: bind", path);
+	top = open_in_root(f->rootfd, path, O_PATH);
+	if (top < 0)
+		return werr(err, -top, "read-only %s", path);
+	return fs_set_attrs(top,
+			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			    true, path, err);
+}
+
+static int make_masked(struct fs_ctx *f, const char *path, ward_err *err)
+{
+	_cleanup_close_ int fd = open_in_root(f->rootfd, path, O_PATH);
+	char p[FDPATH_MAX], np[FDPATH_MAX];
+	struct stat st;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return werr(err, -fd, "mask %s", path);
+	if (fstat(fd, &st) < 0)
+		return werr(err, errno, "mask %s", path);
+	fdpath(p, fd);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("ward-mask", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0,mode=0555") < 0)
+			return werr(err, errno, "mask %s", path);
+		return 0;
+	}
+	fdpath(np, f->devnull_fd);
+	if (mount(np, p, NULL, MS_BIND, NULL) < 0)
+		return werr(err, errno, "mask %s", path);
+	return 0;
+}
+
+int fs_masks(struct fs_ctx *f, ward_err *err)
+{
+	const struct ward_spec *s = f->spec;
+	int r;
+
+	STRV_FOREACH(p, s->readonly_paths)
+	{
+		r = make_readonly(f, *p, err);
+		if (r < 0)
+			return r;
+	}
+	STRV_FOREACH(p, s->masked_paths)
+	{
+		r = make_masked(f, *p, err);
+		if (r < 0)
+			return r;
+	}
+	/* the host template's skeleton is never writable; a rootfs only when
+	 * asked (--read-only, root.readonly) */
+	if (!s->rootfs || s->rootfs_readonly) {
+		r = fs_set_attrs(f->rootfd, MOUNT_ATTR_RDONLY, false, "/", err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int fs_pivot(struct fs_ctx *f, ward_err *err)
+{
+	if (fchdir(f->rootfd) < 0)
+		return werr(err, errno, "pivot_root: enter new root");
+	if (f->spec->no_pivot) {
+		/* for roots that cannot be pivoted (an initramfs): move the
+		 * new root over / and chroot into it */
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			return werr(err, errno, "move root");
+		if (chroot(".") < 0)
+			return werr(err, errno, "chroot");
+	} else {
+		/* pivot onto itself, then detach the old root stacked below:
+		 * no directory for the old root is needed in the container */
+		if (ward_pivot_root(".", ".") < 0)
+			return werr(err, errno, "pivot_root");
+		if (umount2(".", MNT_DETACH) < 0)
+			return werr(err, errno, "detach old root");
+	}
+	if (chdir("/") < 0)
+		return werr(err, errno, "chdir /");
+	if (f->spec->rootfs_propagation &&
+	    mount(NULL, "/", NULL, f->spec->rootfs_propagation, NULL) < 0)
+		return werr(err, errno, "set root propagation");
+	closep(&f->rootfd);
+	return 0;
+}
+
+int fs_bind_console(int slave_fd, ward_err *err)
+{
+	char sp[FDPATH_MAX];
+	int fd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EROFS || errno == ENOENT)
+			return 0; /* no writable /dev: no console node */
+		return werr(err, errno, "create /dev/console");
+	}
+	close(fd);
+	fdpath(sp, slave_fd);
+	if (mount(sp, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return werr(err, errno, "bind /dev/console");
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container's filesystem, assembled by the child from the spec's mount
+ * table.  The steps run in this order (see docs/architecture.md):
+ *
+ *   fs_open_sources()   as host root: open every bind source and device node
+ *   fs_setup_root()     as host root: mount the new root where we can reach it
+ *   -- the child becomes container root (so new files belong to it) --
+ *   fs_mount_all()      the mount table and symlinks, targets resolved in root
+ *   fs_devices()        /dev: default nodes, spec devices, standard links
+ *   fs_sysctl()         writes below the new /proc/sys
+ *   fs_masks()          read-only paths, masked paths, read-only root
+ *   fs_pivot()          pivot_root into it and detach the old root
+ */
+#ifndef WARD_MOUNTS_H
+#define WARD_MOUNTS_H
+
+#include <stdbool.h>
+
+#include "spec/spec.h"
+#include "util/err.h"
+
+#define FS_N_DEFAULT_DEVS 6
+
+struct fs_ctx {
+	const struct ward_spec *spec;
+	const char *rootfs_mnt; /* an empty directory the root is mounted on */
+	bool userns;		/* the child is in a new user namespace */
+	int rootfd;		/* O_PATH fd of the new root's mount */
+	int *src_fds;		/* per spec mount: bind source (O_PATH) or -1 */
+	int *dev_fds;		/* per spec device: host node (O_PATH) or -1 */
+	int default_dev_fds[FS_N_DEFAULT_DEVS];
+	int devnull_fd;
+	int sys_fd; /* host /sys, for when sysfs cannot be mounted */
+};
+
+void fs_ctx_init(struct fs_ctx *f, const struct ward_spec *spec, const char *rootfs_mnt,
+		 bool userns);
+void fs_ctx_close(struct fs_ctx *f);
+
+int fs_open_sources(struct fs_ctx *f, ward_err *err);
+int fs_setup_root(struct fs_ctx *f, ward_err *err);
+int fs_mount_all(struct fs_ctx *f, ward_err *err);
+int fs_devices(struct fs_ctx *f, ward_err *err);
+int fs_sysctl(struct fs_ctx *f, ward_err *err);
+int fs_masks(struct fs_ctx *f, ward_err *err);
+int fs_pivot(struct fs_ctx *f, ward_err *err);
+
+/* Set mount attributes on the mount whose root fd is `fd` (recursively or
+ * not), with a mount(2) remount fallback for kernels without
+ * mount_setattr(2).  `path` names it in errors. */
+int fs_set_attrs(int fd, uint64_t attrs, bool recursive, const char *path, ward_err *err);
+
+/* Bind-mount the pty slave at /dev/console (after pivot). */
+int fs_bind_console(int slave_fd, ward_err *err);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Runtime state under --root: one directory per running container,
+ * ROOT/NAME, locked (flock) by the process that supervises it.  A directory
+ * whose lock nobody holds was left by a ward that died; it is reclaimed.
+ */
+#ifndef WARD_STATE_H
+#define WARD_STATE_H
+
+#include "runtime/container.h"
+
+int state_acquire(struct ward_container *c, ward_err *err);
+int state_write(struct ward_container *c, const char *status, ward_err *err);
+void state_release(struct ward_container *c);
+
+/* Start time of a process in clock ticks since boot (field 22 of
+ * /proc/PID/stat), the part of its identity a reused PID cannot fake. */
+int proc_start_time(pid_t pid, uint64_t *out);
+
+#endif

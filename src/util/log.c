@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util/log.h"
+
+static ward_log_fn handler;
+static void *handler_data;
+static enum ward_log_level max_level = WLOG_NOTICE;
+
+void ward_log_set_handler(ward_log_fn fn, void *data, enum ward_log_level max)
+{
+	handler = fn;
+	handler_data = data;
+	max_level = max;
+}
+
+int ward_log_enabled(enum ward_log_level level)
+{
+	return handler && level <= max_level;
+}
+
+void wlog(enum ward_log_level level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int saved = errno;
+
+	if (!ward_log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	handler(level, buf, handler_data);
+	errno = saved;
+}
