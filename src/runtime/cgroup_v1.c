@@ -71,6 +71,10 @@ static char *parent_dir(const struct cg_hier *h, const char *parent)
 {
 	if (streq(parent, "self"))
 		return cg_join_path(h->mountpoint, h->mount_root, h->self_path);
+	if (startswith(parent, "self/")) {
+		_cleanup_free_ char *self = cg_join_path(h->mountpoint, h->mount_root, h->self_path);
+		return self ? xasprintf("%s/%s", self, parent + 5) : NULL;
+	}
 	while (*parent == '/')
 		parent++;
 	return xasprintf("%s/%s", h->mountpoint, parent);
@@ -127,14 +131,21 @@ static int make_dir(const char *dir, bool *created, bool existing_ok, ward_err *
  * reused if it is empty; one that still holds processes is refused. */
 static int check_leftover(const char *dir, ward_err *err)
 {
-	_cleanup_free_ char *procs = NULL;
 	_cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir);
 
 	if (!p)
 		return werr(err, ENOMEM, "cgroup");
-	if (read_file(p, &procs, NULL) == 0 && *strstrip(procs))
-		return werrx(err, EBUSY, "cgroup %s already exists and holds processes", dir);
-	return 0;
+	/* the processes of a container whose ward was just killed are being
+	 * torn down by the kernel; give them a moment (v1 has no event) */
+	for (int i = 0; i < 100; i++) {
+		_cleanup_free_ char *procs = NULL;
+		struct timespec ts = {0, 5000000};
+
+		if (read_file(p, &procs, NULL) < 0 || !*strstrip(procs))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return werrx(err, EBUSY, "cgroup %s already exists and holds processes", dir);
 }
 
 int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, ward_err *err)

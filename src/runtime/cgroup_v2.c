@@ -125,6 +125,11 @@ static char *v2_parent_dir(const struct ward_cgroup *cg, const char *parent)
 	if (streq(parent, "self"))
 		return cg_join_path(cg->sys.v2_mountpoint, cg->sys.v2_mount_root,
 				    cg->sys.v2_self_path);
+	if (startswith(parent, "self/")) {
+		_cleanup_free_ char *self = cg_join_path(cg->sys.v2_mountpoint,
+							 cg->sys.v2_mount_root, cg->sys.v2_self_path);
+		return self ? xasprintf("%s/%s", self, parent + 5) : NULL;
+	}
 	while (*parent == '/')
 		parent++;
 	return xasprintf("%s/%s", cg->sys.v2_mountpoint, parent);

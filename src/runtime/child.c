@@ -309,8 +309,10 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	ch->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	CHECK(ch, STEP_ROOT, fs_setup_root(&ch->fs, &ch->err));
 	/* 7. become the container's root */
-	if (userns)
+	if (userns) {
 		CHECK(ch, STEP_IDENTITY, become_container_root(&ch->err));
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	}
 	/* 8. the filesystem */
 	CHECK(ch, STEP_MOUNTS, fs_mount_all(&ch->fs, &ch->err));
 	CHECK(ch, STEP_DEVICES, fs_devices(&ch->fs, &ch->err));
@@ -340,6 +342,8 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		CHECK(ch, STEP_TTY, tty_child_setup(sync_fd, &s->process, &ch->err));
 	setup_stdio(ch);
 	CHECK(ch, STEP_USER, switch_user(&s->process, &ch->err));
+	/* changing credentials cleared the parent-death signal: set it again */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	CHECK(ch, STEP_CAPS, caps_apply(&s->process.caps, c->cap_last, &ch->err));
 	if (s->process.no_new_privs)
 		CHECK(ch, STEP_NO_NEW_PRIVS,

@@ -176,13 +176,14 @@ static unsigned long attr_to_ms(uint64_t a)
 }
 
 /* Flags a remount must keep: in a user namespace, the kernel refuses to
- * clear flags the mount had when it was locked (EPERM). */
-static unsigned long locked_flags(const char *path)
+ * clear flags the mount had when it was locked (EPERM).  By fd: the path
+ * may not be reachable by the container's root. */
+static unsigned long locked_flags(int fd)
 {
 	struct statvfs sv;
 	unsigned long ms = 0;
 
-	if (statvfs(path, &sv) < 0)
+	if (fstatvfs(fd, &sv) < 0)
 		return 0;
 	if (sv.f_flag & ST_RDONLY)
 		ms |= MS_RDONLY;
@@ -201,15 +202,18 @@ static unsigned long locked_flags(const char *path)
 	return ms;
 }
 
-static int remount_one(const char *path, unsigned long add)
+static int remount_one(int fd, unsigned long add)
 {
-	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | add | locked_flags(path), NULL) < 0)
+	char p[FDPATH_MAX];
+
+	fdpath(p, fd);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | add | locked_flags(fd), NULL) < 0)
 		return -errno;
 	return 0;
 }
 
 /* Fallback for recursive attributes without mount_setattr: remount the
- * mount and every mount below it, found in mountinfo. */
+ * mount and every mount below it (found in mountinfo, opened beneath fd). */
 static int remount_tree(int fd, unsigned long add)
 {
 	char self[FDPATH_MAX], top[PATH_MAX];
@@ -219,27 +223,35 @@ static int remount_tree(int fd, unsigned long add)
 	ssize_t n;
 	int r;
 
+	r = remount_one(fd, add);
+	if (r < 0)
+		return r;
 	fdpath(self, fd);
 	n = readlink(self, top, sizeof(top) - 1);
 	if (n < 0)
 		return -errno;
 	top[n] = '\0';
-	r = remount_one(top, add);
-	if (r < 0)
-		return r;
 	tl = strlen(top);
 	mi = fopen("/proc/self/mountinfo", "re");
 	if (!mi)
 		return -errno;
 	while (getline(&line, &cap, mi) > 0) {
 		char mp[PATH_MAX];
+		int sub;
+
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
-		if (strncmp(mp, top, tl) == 0 && mp[tl] == '/') {
-			r = remount_one(mp, add);
-			if (r < 0 && r != -ENOENT)
-				return r;
-		}
+		if (strncmp(mp, top, tl) != 0 || mp[tl] != '/')
+			continue;
+		sub = open_in_root(fd, mp + tl, O_PATH);
+		if (sub == -ENOENT)
+			continue;
+		if (sub < 0)
+			return sub;
+		r = remount_one(sub, add);
+		close(sub);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -248,7 +260,6 @@ int fs_set_attrs(int fd, uint64_t attrs, bool recursive, const char *path, ward_
 {
 	static int have_setattr = 1;
 	struct ward_mount_attr a = {.attr_set = attrs};
-	char self[FDPATH_MAX];
 	int r;
 
 	if (!attrs)
@@ -263,8 +274,7 @@ int fs_set_attrs(int fd, uint64_t attrs, bool recursive, const char *path, ward_
 				    attrs & MOUNT_ATTR_RDONLY ? "read-only" : "flags");
 		have_setattr = 0;
 	}
-	fdpath(self, fd);
-	r = recursive ? remount_tree(fd, attr_to_ms(attrs)) : remount_one(self, attr_to_ms(attrs));
+	r = recursive ? remount_tree(fd, attr_to_ms(attrs)) : remount_one(fd, attr_to_ms(attrs));
 	if (r < 0)
 		return werr(err, -r, "mount %s: set %s", path,
 			    attrs & MOUNT_ATTR_RDONLY ? "read-only" : "flags");
@@ -605,7 +615,14 @@ static int make_masked(struct fs_ctx *f, const char *path, ward_err *err)
 	fdpath(np, f->devnull_fd);
 	if (mount(np, p, NULL, MS_BIND, NULL) < 0)
 		return werr(err, errno, "mask %s", path);
-	return 0;
+	/* reads see an empty file; the mount itself is read-only */
+	{
+		_cleanup_close_ int top = open_in_root(f->rootfd, path, O_PATH);
+		if (top < 0)
+			return werr(err, -top, "mask %s", path);
+		return fs_set_attrs(top, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+				    false, path, err);
+	}
 }
 
 int fs_masks(struct fs_ctx *f, ward_err *err)

@@ -169,12 +169,43 @@ int open_in_root(int rootfd, const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-int mkpath_in_root(int rootfd, const char *path, bool last_is_file, mode_t mode)
+/* `prefix` (a path inside the root) names a symlink that resolves to
+ * nothing: build the path it points at, followed by `rest`, so that the
+ * caller creates the link's target -- inside the root, like everything else. */
+static int follow_dangling(int rootfd, const char *prefix, const char *rest, char *out,
+			   size_t outlen)
+{
+	_cleanup_free_ char *dir = strdup(prefix);
+	_cleanup_close_ int parent = -1;
+	char target[PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	parent = open_in_root(rootfd, *dir ? dir : "/", O_PATH | O_DIRECTORY);
+	if (parent < 0)
+		return parent;
+	n = readlinkat(parent, slash + 1, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (snprintf(out, outlen, "%s/%s%s", target[0] == '/' ? "" : dir, target, rest) >=
+	    (int)outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int mkpath_depth(int rootfd, const char *path, bool last_is_file, mode_t mode, int depth)
 {
 	char prefix[PATH_MAX];
 	const char *p = path;
 	size_t plen = 0;
 
+	if (depth > MAX_LINKS)
+		return -ELOOP;
 	if (strlen(path) >= sizeof(prefix))
 		return -ENAMETOOLONG;
 	prefix[0] = '\0';
@@ -224,14 +255,25 @@ int mkpath_in_root(int rootfd, const char *path, bool last_is_file, mode_t mode)
 			} else {
 				r = mkdirat(parent, name, last ? mode : 0755) < 0 ? -errno : 0;
 			}
-			/* EEXIST on a name that did not resolve: a dangling link */
-			if (r == -EEXIST)
-				return -ENOLINK;
+			/* EEXIST on a name that did not resolve: a dangling link;
+			 * create what it points to, resolved in the root */
+			if (r == -EEXIST) {
+				char next[PATH_MAX];
+				r = follow_dangling(rootfd, prefix, p, next, sizeof(next));
+				if (r < 0)
+					return r;
+				return mkpath_depth(rootfd, next, last_is_file, mode, depth + 1);
+			}
 			if (r < 0)
 				return r;
 		}
 	}
 	return open_in_root(rootfd, path, O_PATH);
+}
+
+int mkpath_in_root(int rootfd, const char *path, bool last_is_file, mode_t mode)
+{
+	return mkpath_depth(rootfd, path, last_is_file, mode, 0);
 }
 
 int openat2_available(void)

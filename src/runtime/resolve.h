@@ -10,8 +10,8 @@
  * fd or -errno. */
 int open_in_root(int rootfd, const char *path, int flags);
 /* mkdir -p PATH inside the root (the last component as an empty file when
- * last_is_file) and return an O_PATH fd to it, or -errno.  -ENOLINK means a
- * component is a dangling symlink. */
+ * last_is_file) and return an O_PATH fd to it, or -errno.  A dangling
+ * symlink on the way is followed, inside the root, and its target made. */
 int mkpath_in_root(int rootfd, const char *path, bool last_is_file, mode_t mode);
 /* 1 when openat2 is in use, -1 when the fallback is, 0 before first use */
 int openat2_available(void);

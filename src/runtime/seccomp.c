@@ -3,8 +3,8 @@
  * Seccomp: compile in the parent, apply in the child.
  *
  * seccomp_compile() evaluates the profile's conditions (capabilities,
- * architecture, kernel version), builds the filter with libseccomp and
- * exports the classic BPF program into a plain malloc'd array, which the
+ * architecture, kernel version), has libseccomp build one classic BPF
+ * program per ABI, and chains them into a plain malloc'd array, which the
  * cloned child inherits.  seccomp_apply() runs in the child and only makes
  * the seccomp(2) call: no libseccomp, no allocation.
  *
@@ -13,6 +13,9 @@
  * disk, keyed by the profile's canonical serialization plus the facts of
  * this host that the conditions looked at.  A cache entry is used only when
  * its stored key is byte-identical; the hash in the file name just finds it.
+ *
+ * Error messages name the step ("SCMP_ACT_ERRNO rule for read"); the caller
+ * adds "seccomp" and the container.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,9 +43,12 @@
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
 #endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
-#define CACHE_MAGIC "WARDBPF1"
-#define ABIS_MAX 32
+#define CACHE_MAGIC   "WARDBPF1"
+#define ABIS_MAX      32
 #define CACHE_KEY_MAX (1U << 20)
 
 /* The cache file: this header, the key, the program.  The checksum covers
@@ -160,7 +166,7 @@ static void list_abis(const struct ward_seccomp *sc, struct abis *abis)
 		}
 		return;
 	}
-	STRV_FOREACH(a, sc->architectures) {
+	STRV_FOREACH (a, sc->architectures) {
 		uint32_t t = seccomp_arch_token(*a);
 		bool dup = false;
 
@@ -192,16 +198,16 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t abi, const struct ward_seccom
 		if (action == default_action)
 			continue;
 		if (rule->n_args > ARRAY_SIZE(cmp))
-			return werrx(err, EINVAL, "seccomp: more than %zu argument comparisons",
+			return werrx(err, EINVAL, "more than %zu argument comparisons",
 				     ARRAY_SIZE(cmp));
 		for (size_t j = 0; j < rule->n_args; j++)
 			cmp[j] = (struct scmp_arg_cmp){
-				.arg = rule->args[j].index,
-				.op = scmp_op(rule->args[j].op),
-				.datum_a = rule->args[j].value,
-				.datum_b = rule->args[j].value_two,
+			    .arg = rule->args[j].index,
+			    .op = scmp_op(rule->args[j].op),
+			    .datum_a = rule->args[j].value,
+			    .datum_b = rule->args[j].value_two,
 			};
-		STRV_FOREACH(name, rule->names) {
+		STRV_FOREACH (name, rule->names) {
 			int r;
 
 			/* not a call of this ABI, or one libseccomp does not
@@ -211,7 +217,8 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t abi, const struct ward_seccom
 			/* numbers are given in native terms; libseccomp
 			 * translates them for the filter's ABI */
 			r = seccomp_rule_add_array(ctx, action, seccomp_syscall_resolve_name(*name),
-						   (unsigned int)rule->n_args, rule->n_args ? cmp : NULL);
+						   (unsigned int)rule->n_args,
+						   rule->n_args ? cmp : NULL);
 			/* EEXIST: an earlier rule already decides these calls
 			 * (also one libseccomp derived itself, as for x86's
 			 * socketcall(), which carries the arguments of socket()
@@ -219,7 +226,7 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t abi, const struct ward_seccom
 			if (r == -EEXIST)
 				continue;
 			if (r < 0)
-				return werr(err, -r, "seccomp: %s rule for %s",
+				return werr(err, -r, "%s rule for %s",
 					    seccomp_action_name(rule->action), *name);
 			if (rule->action == WSC_NOTIFY)
 				*notify = true;
@@ -228,8 +235,7 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t abi, const struct ward_seccom
 	return 0;
 }
 
-static int export_program(scmp_filter_ctx ctx, struct sock_filter **out, size_t *len,
-			  ward_err *err)
+static int export_program(scmp_filter_ctx ctx, struct sock_filter **out, size_t *len, ward_err *err)
 {
 	_cleanup_close_ int fd = memfd_create("ward-seccomp", MFD_CLOEXEC);
 	_cleanup_free_ struct sock_filter *insns = NULL;
@@ -238,25 +244,25 @@ static int export_program(scmp_filter_ctx ctx, struct sock_filter **out, size_t 
 	int r;
 
 	if (fd < 0)
-		return werr(err, errno, "seccomp: memfd_create");
+		return werr(err, errno, "memfd_create");
 	r = seccomp_export_bpf(ctx, fd);
 	if (r < 0)
-		return werr(err, -r, "seccomp: export the filter");
+		return werr(err, -r, "export the filter");
 	if (fstat(fd, &st) < 0)
-		return werr(err, errno, "seccomp: stat the exported filter");
+		return werr(err, errno, "stat the exported filter");
 	size = (size_t)st.st_size;
 	if (size == 0 || size % sizeof(*insns) || size / sizeof(*insns) > BPF_MAXINSNS)
-		return werrx(err, E2BIG, "seccomp: the filter has %zu bytes, more than the kernel takes",
+		return werrx(err, E2BIG, "the filter has %zu bytes, more than the kernel takes",
 			     size);
 	insns = malloc(size);
 	if (!insns)
-		return werr(err, ENOMEM, "seccomp");
+		return werr(err, ENOMEM, "compile the filter");
 	while (done < size) {
 		ssize_t n = pread(fd, (char *)insns + done, size - done, (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return werr(err, n < 0 ? errno : EIO, "seccomp: read the exported filter");
+			return werr(err, n < 0 ? errno : EIO, "read the exported filter");
 		done += (size_t)n;
 	}
 	*out = TAKE_PTR(insns);
@@ -277,7 +283,7 @@ static int compile_abi(const struct ward_seccomp *sc, uint64_t caps, uint32_t ab
 
 	ctx = seccomp_init(default_action);
 	if (!ctx)
-		return werrx(err, EINVAL, "seccomp: libseccomp refused the default action %s",
+		return werrx(err, EINVAL, "libseccomp refused the default action %s",
 			     seccomp_action_name(sc->default_action));
 	r = 0;
 	if (abi != native) {
@@ -294,7 +300,7 @@ static int compile_abi(const struct ward_seccomp *sc, uint64_t caps, uint32_t ab
 	if (r == 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, bad_arch);
 	if (r < 0)
-		r = werr(err, -r, "seccomp: set up the filter for architecture %u", abi);
+		r = werr(err, -r, "set up the filter for architecture %u", abi);
 	if (r == 0)
 		r = add_rules(ctx, abi, sc, caps, default_action, notify, err);
 	if (r == 0)
@@ -335,11 +341,11 @@ static int link_programs(struct sock_filter **progs, const size_t *lens, size_t 
 	for (size_t i = 0; i < n; i++)
 		total += lens[i];
 	if (total > BPF_MAXINSNS)
-		return werrx(err, E2BIG, "seccomp: the filter has %zu instructions, the kernel takes %d",
+		return werrx(err, E2BIG, "the filter has %zu instructions, the kernel takes %d",
 			     total, BPF_MAXINSNS);
 	all = malloc(total * sizeof(*all));
 	if (!all)
-		return werr(err, ENOMEM, "seccomp");
+		return werr(err, ENOMEM, "compile the filter");
 	for (size_t i = 0; i < n; i++) {
 		size_t next = start + lens[i];
 
@@ -350,8 +356,8 @@ static int link_programs(struct sock_filter **progs, const size_t *lens, size_t 
 			if (i + 1 == n)
 				all[pc].k = SECCOMP_RET_KILL_PROCESS;
 			else
-				all[pc] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA,
-								      (uint32_t)(next - pc - 1), 0, 0);
+				all[pc] = (struct sock_filter)BPF_JUMP(
+				    BPF_JMP | BPF_JA, (uint32_t)(next - pc - 1), 0, 0);
 		}
 		start = next;
 	}
@@ -363,10 +369,10 @@ static int link_programs(struct sock_filter **progs, const size_t *lens, size_t 
 static int profile_flags(const struct ward_seccomp *sc, unsigned int *flags, ward_err *err)
 {
 	*flags = 0;
-	STRV_FOREACH(f, sc->flags) {
+	STRV_FOREACH (f, sc->flags) {
 		unsigned int v = seccomp_flag_value(*f);
 		if (!v)
-			return werrx(err, EINVAL, "seccomp: unknown flag \"%s\"", *f);
+			return werrx(err, EINVAL, "unknown flag \"%s\"", *f);
 		*flags |= v;
 	}
 	return 0;
@@ -402,6 +408,10 @@ static int compile_filter(const struct ward_seccomp *sc, uint64_t caps, struct w
 	 * would clash. */
 	if (notify && (flags & SECCOMP_FILTER_FLAG_TSYNC))
 		flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	/* WAIT_KILLABLE_RECV qualifies the listener; without one the kernel
+	 * refuses it, and it would mean nothing anyway */
+	if (!notify)
+		flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 	out->flags = flags;
 	out->notify = notify;
 	out->from_cache = false;
@@ -489,7 +499,8 @@ static bool cache_load(const char *path, const char *key, size_t key_len, struct
 	out->insns = malloc((size_t)h.n_insns * sizeof(struct sock_filter));
 	if (!out->insns)
 		return false;
-	memcpy(out->insns, buf + sizeof(h) + key_len, (size_t)h.n_insns * sizeof(struct sock_filter));
+	memcpy(out->insns, buf + sizeof(h) + key_len,
+	       (size_t)h.n_insns * sizeof(struct sock_filter));
 	out->len = (unsigned short)h.n_insns;
 	out->flags = h.flags;
 	out->notify = h.notify != 0;
@@ -502,10 +513,10 @@ static void cache_store(const char *dir, const char *path, const char *key, size
 {
 	size_t prog = (size_t)bpf->len * sizeof(struct sock_filter);
 	struct cache_header h = {
-		.key_len = (uint32_t)key_len,
-		.n_insns = bpf->len,
-		.flags = bpf->flags,
-		.notify = bpf->notify,
+	    .key_len = (uint32_t)key_len,
+	    .n_insns = bpf->len,
+	    .flags = bpf->flags,
+	    .notify = bpf->notify,
 	};
 	_cleanup_free_ char *buf = malloc(sizeof(h) + key_len + prog);
 
@@ -529,10 +540,9 @@ int seccomp_compile(const struct ward_seccomp *sc, uint64_t caps, const char *ca
 
 	memset(out, 0, sizeof(*out));
 	if (!sc)
-		return werrx(err, EINVAL, "seccomp: no profile");
+		return werrx(err, EINVAL, "no profile");
 	if (cache_dir && cache_key(sc, caps, &key, &key_len) == 0) {
-		path = xasprintf("%s/seccomp-%016" PRIx64 ".bpf", cache_dir,
-				 fnv1a64(key, key_len));
+		path = xasprintf("%s/seccomp-%016" PRIx64 ".bpf", cache_dir, fnv1a64(key, key_len));
 		if (path && cache_load(path, key, key_len, out))
 			return 0;
 	}
@@ -553,7 +563,7 @@ int seccomp_apply(const struct ward_bpf *bpf, int *listener_fd, ward_err *err)
 	if (listener_fd)
 		*listener_fd = -1;
 	if (!bpf->insns || !bpf->len)
-		return werrx(err, EINVAL, "seccomp: no program to load");
+		return werrx(err, EINVAL, "no seccomp program to load");
 	if (bpf->notify)
 		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	r = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);

@@ -176,6 +176,26 @@ static int wait_ready(struct ward_container *c, ward_err *err)
 	}
 }
 
+/* In a user namespace the container's root is an unprivileged host uid:
+ * a root directory it cannot enter fails later with a confusing error. */
+static int check_rootfs_access(const struct ward_spec *s, ward_err *err)
+{
+	struct stat st;
+	uint32_t root = s->n_uid_maps ? s->uid_maps[0].outside : 0;
+
+	if (!s->rootfs || !s->ns[WNS_USER].enabled)
+		return 0;
+	if (stat(s->rootfs, &st) < 0)
+		return werr(err, errno, "root filesystem %s", s->rootfs);
+	if (st.st_uid == root || (st.st_mode & S_IXOTH))
+		return 0;
+	return werrx(err, EACCES,
+		     "root filesystem %s (mode %04o, owner %u) cannot be entered by the "
+		     "container's root (host uid %u); make it searchable (chmod o+x) or use "
+		     "--userns host",
+		     s->rootfs, st.st_mode & 07777, st.st_uid, root);
+}
+
 int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		     const struct ward_create_opts *opts, struct ward_container **out,
 		     ward_err *err)
@@ -184,6 +204,9 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	int sv[2] = {-1, -1};
 	int r;
 
+	r = check_rootfs_access(spec, err);
+	if (r < 0)
+		return r;
 	c = container_new(ctx, spec, opts);
 	if (!c)
 		return werr(err, ENOMEM, "create container");

@@ -447,9 +447,12 @@ static int opt_cpuset_cpus(struct run_settings *rs, const char *v, ward_err *err
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	uint64_t mask;
 
+	int maxcpu;
+
 	if (parse_cpu_list(v, &mask) < 0)
 		return werrx(err, EINVAL, "'%s' is not a CPU list such as 0-3,5", v);
-	if (ncpu > 0 && ncpu < 64 && (mask >> ncpu))
+	maxcpu = parse_cpu_list_max(v);
+	if (ncpu > 0 && maxcpu >= ncpu)
 		return werrx(err, EINVAL, "'%s' names a CPU this host does not have (CPUs 0-%ld)", v,
 			     ncpu - 1);
 	free(rs->spec->res.cpuset_cpus);

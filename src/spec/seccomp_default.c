@@ -39,23 +39,15 @@
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 
-#define CAP(c)	   (1ULL << (c))
+#define CAP(c)     (1ULL << (c))
 #define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* clone() flags that create namespaces.  CLONE_NEWTIME is left out: in
  * clone()'s flags that bit belongs to the exit signal, only clone3() and
  * unshare() can ask for a time namespace. */
-#define CLONE_NS_FLAGS                                                                            \
+#define CLONE_NS_FLAGS                                                                             \
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
 	 CLONE_NEWCGROUP)
-
-/* A comparison that every value passes.  libseccomp tests the equality
- * comparisons (EQ, MASKED_EQ) of an argument before its range comparisons,
- * so this one only catches what the specific rules of the same syscall did
- * not: it gives "the listed values, EPERM for everything else", which a
- * default action of ENOSYS cannot.  test_seccomp.c checks the behaviour on
- * the running kernel. */
-#define ANY_VALUE(i) {.index = (i), .op = WSC_OP_GE, .value = 0}
 
 struct group {
 	const char *const *names;
@@ -68,14 +60,26 @@ struct group {
 	struct ward_seccomp_arg arg;
 };
 
-#define ALLOW(n)		  {.names = (n), .action = WSC_ALLOW}
-#define DENY(n)			  {.names = (n), .action = WSC_ERRNO, .errno_ret = EPERM}
-#define ALLOW_WITH(n, caps)	  {.names = (n), .action = WSC_ALLOW, .caps_incl = (caps)}
-#define DENY_WITHOUT(n, caps)	  {.names = (n), .action = WSC_ERRNO, .errno_ret = EPERM, .caps_excl = (caps)}
-#define ALLOW_IF(n, a)		  {.names = (n), .action = WSC_ALLOW, .has_arg = true, .arg = a}
-#define DENY_IF(n, a)		  {.names = (n), .action = WSC_ERRNO, .errno_ret = EPERM, .has_arg = true, .arg = a}
-#define EQ(i, v)		  {.index = (i), .op = WSC_OP_EQ, .value = (v)}
-#define MASKED_EQ(i, mask, v)	  {.index = (i), .op = WSC_OP_MASKED_EQ, .value = (mask), .value_two = (v)}
+/* clang-format off */
+#define ALLOW(n)	     {.names = (n), .action = WSC_ALLOW}
+#define DENY(n)		     {.names = (n), .action = WSC_ERRNO, .errno_ret = EPERM}
+#define ALLOW_WITH(n, caps)  {.names = (n), .action = WSC_ALLOW, .caps_incl = (caps)}
+#define DENY_WITHOUT(n, caps) \
+	{.names = (n), .action = WSC_ERRNO, .errno_ret = EPERM, .caps_excl = (caps)}
+#define ALLOW_IF(n, a)	     {.names = (n), .action = WSC_ALLOW, .has_arg = true, .arg = a}
+#define DENY_IF(n, a) \
+	{.names = (n), .action = WSC_ERRNO, .errno_ret = EPERM, .has_arg = true, .arg = a}
+#define EQ(i, v)	     {.index = (i), .op = WSC_OP_EQ, .value = (v)}
+#define MASKED_EQ(i, mask, v) \
+	{.index = (i), .op = WSC_OP_MASKED_EQ, .value = (mask), .value_two = (v)}
+
+/* A comparison that every value passes.  libseccomp tests the equality
+ * comparisons (EQ, MASKED_EQ) of an argument before its range comparisons,
+ * so this one only catches what the specific rules of the same syscall did
+ * not: it gives "the listed values, EPERM for everything else", which a
+ * default action of ENOSYS cannot.  test_seccomp.c checks the behaviour on
+ * the running kernel, the i386 ABI included. */
+#define ANY_VALUE(i)	     {.index = (i), .op = WSC_OP_GE, .value = 0}
 
 /* Everything an ordinary service, shell or libc needs.  Where the kernel
  * already checks a capability (chroot, mknod of devices, sethostname in the
@@ -175,7 +179,7 @@ static const char *const denied[] = {
 	"kexec_load", "kexec_file_load", /* replace the running kernel */
 	"keyctl", "add_key", "request_key", /* the keyrings are not namespaced */
 	"userfaultfd", /* stalls kernel threads at will; a staple of exploits */
-	"io_uring_setup", "io_uring_enter", "io_uring_register", /* bypasses this filter */
+	"io_uring_setup", "io_uring_enter", "io_uring_register", /* its requests skip this filter */
 	"swapon", "swapoff", "lookup_dcookie", "nfsservctl", "uselib", "ustat", "sysfs",
 	"_sysctl", "vm86", "vm86old",
 	NULL,
@@ -189,8 +193,9 @@ static const struct group groups[] = {
 	{.names = NAMES("ptrace"), .action = WSC_ALLOW, .min_kernel = "4.8"},
 	ALLOW_WITH(NAMES("ptrace"), CAP(CAP_SYS_PTRACE)),
 
-	/* only plain Linux, 32-bit Linux and the query; no persona that turns
-	 * off address-space randomisation or makes data executable */
+	/* plain and 32-bit Linux (each also with UNAME26) and the query; no
+	 * persona that turns off address-space randomisation or makes data
+	 * executable */
 	ALLOW_IF(NAMES("personality"), EQ(0, 0x0)),
 	ALLOW_IF(NAMES("personality"), EQ(0, 0x8)),
 	ALLOW_IF(NAMES("personality"), EQ(0, 0x20000)),
@@ -260,6 +265,7 @@ static const struct group groups[] = {
 	DENY_WITHOUT(NAMES("vhangup"), CAP(CAP_SYS_TTY_CONFIG)),
 	ALLOW_WITH(NAMES("vhangup"), CAP(CAP_SYS_TTY_CONFIG)),
 };
+/* clang-format on */
 
 static int add_group(struct ward_seccomp_rule *rule, const struct group *g)
 {

@@ -37,24 +37,28 @@ static const struct {
 	const char *name;
 	enum ward_seccomp_action action;
 } action_names[] = {
-	{"SCMP_ACT_KILL", WSC_KILL_THREAD}, /* the historical name */
-	{"SCMP_ACT_KILL_THREAD", WSC_KILL_THREAD},
-	{"SCMP_ACT_KILL_PROCESS", WSC_KILL_PROCESS},
-	{"SCMP_ACT_TRAP", WSC_TRAP},
-	{"SCMP_ACT_ERRNO", WSC_ERRNO},
-	{"SCMP_ACT_TRACE", WSC_TRACE},
-	{"SCMP_ACT_ALLOW", WSC_ALLOW},
-	{"SCMP_ACT_LOG", WSC_LOG},
-	{"SCMP_ACT_NOTIFY", WSC_NOTIFY},
+    {"SCMP_ACT_KILL", WSC_KILL_THREAD}, /* the historical name */
+    {"SCMP_ACT_KILL_THREAD", WSC_KILL_THREAD},
+    {"SCMP_ACT_KILL_PROCESS", WSC_KILL_PROCESS},
+    {"SCMP_ACT_TRAP", WSC_TRAP},
+    {"SCMP_ACT_ERRNO", WSC_ERRNO},
+    {"SCMP_ACT_TRACE", WSC_TRACE},
+    {"SCMP_ACT_ALLOW", WSC_ALLOW},
+    {"SCMP_ACT_LOG", WSC_LOG},
+    {"SCMP_ACT_NOTIFY", WSC_NOTIFY},
 };
 
 static const struct {
 	const char *name;
 	enum ward_seccomp_op op;
 } op_names[] = {
-	{"SCMP_CMP_NE", WSC_OP_NE}, {"SCMP_CMP_LT", WSC_OP_LT}, {"SCMP_CMP_LE", WSC_OP_LE},
-	{"SCMP_CMP_EQ", WSC_OP_EQ}, {"SCMP_CMP_GE", WSC_OP_GE}, {"SCMP_CMP_GT", WSC_OP_GT},
-	{"SCMP_CMP_MASKED_EQ", WSC_OP_MASKED_EQ},
+    {"SCMP_CMP_NE", WSC_OP_NE},
+    {"SCMP_CMP_LT", WSC_OP_LT},
+    {"SCMP_CMP_LE", WSC_OP_LE},
+    {"SCMP_CMP_EQ", WSC_OP_EQ},
+    {"SCMP_CMP_GE", WSC_OP_GE},
+    {"SCMP_CMP_GT", WSC_OP_GT},
+    {"SCMP_CMP_MASKED_EQ", WSC_OP_MASKED_EQ},
 };
 
 /* Every architecture the OCI spec names, with Docker's (Go's) spelling
@@ -65,39 +69,39 @@ static const struct {
 	const char *docker;
 	const char *libseccomp;
 } arch_names[] = {
-	{"SCMP_ARCH_X86", "x86", "x86"},
-	{"SCMP_ARCH_X86_64", "amd64", "x86_64"},
-	{"SCMP_ARCH_X32", "x32", "x32"},
-	{"SCMP_ARCH_ARM", "arm", "arm"},
-	{"SCMP_ARCH_AARCH64", "arm64", "aarch64"},
-	{"SCMP_ARCH_MIPS", "mips", "mips"},
-	{"SCMP_ARCH_MIPS64", "mips64", "mips64"},
-	{"SCMP_ARCH_MIPS64N32", "mips64n32", "mips64n32"},
-	{"SCMP_ARCH_MIPSEL", "mipsel", "mipsel"},
-	{"SCMP_ARCH_MIPSEL64", "mipsel64", "mipsel64"},
-	{"SCMP_ARCH_MIPSEL64N32", "mipsel64n32", "mipsel64n32"},
-	{"SCMP_ARCH_PPC", "ppc", "ppc"},
-	{"SCMP_ARCH_PPC64", "ppc64", "ppc64"},
-	{"SCMP_ARCH_PPC64LE", "ppc64le", "ppc64le"},
-	{"SCMP_ARCH_S390", "s390", "s390"},
-	{"SCMP_ARCH_S390X", "s390x", "s390x"},
-	{"SCMP_ARCH_PARISC", "parisc", "parisc"},
-	{"SCMP_ARCH_PARISC64", "parisc64", "parisc64"},
-	{"SCMP_ARCH_RISCV64", "riscv64", "riscv64"},
-	{"SCMP_ARCH_LOONGARCH64", "loong64", "loongarch64"},
-	{"SCMP_ARCH_M68K", "m68k", "m68k"},
-	{"SCMP_ARCH_SH", "sh", "sh"},
-	{"SCMP_ARCH_SHEB", "sheb", "sheb"},
+    {"SCMP_ARCH_X86", "x86", "x86"},
+    {"SCMP_ARCH_X86_64", "amd64", "x86_64"},
+    {"SCMP_ARCH_X32", "x32", "x32"},
+    {"SCMP_ARCH_ARM", "arm", "arm"},
+    {"SCMP_ARCH_AARCH64", "arm64", "aarch64"},
+    {"SCMP_ARCH_MIPS", "mips", "mips"},
+    {"SCMP_ARCH_MIPS64", "mips64", "mips64"},
+    {"SCMP_ARCH_MIPS64N32", "mips64n32", "mips64n32"},
+    {"SCMP_ARCH_MIPSEL", "mipsel", "mipsel"},
+    {"SCMP_ARCH_MIPSEL64", "mipsel64", "mipsel64"},
+    {"SCMP_ARCH_MIPSEL64N32", "mipsel64n32", "mipsel64n32"},
+    {"SCMP_ARCH_PPC", "ppc", "ppc"},
+    {"SCMP_ARCH_PPC64", "ppc64", "ppc64"},
+    {"SCMP_ARCH_PPC64LE", "ppc64le", "ppc64le"},
+    {"SCMP_ARCH_S390", "s390", "s390"},
+    {"SCMP_ARCH_S390X", "s390x", "s390x"},
+    {"SCMP_ARCH_PARISC", "parisc", "parisc"},
+    {"SCMP_ARCH_PARISC64", "parisc64", "parisc64"},
+    {"SCMP_ARCH_RISCV64", "riscv64", "riscv64"},
+    {"SCMP_ARCH_LOONGARCH64", "loong64", "loongarch64"},
+    {"SCMP_ARCH_M68K", "m68k", "m68k"},
+    {"SCMP_ARCH_SH", "sh", "sh"},
+    {"SCMP_ARCH_SHEB", "sheb", "sheb"},
 };
 
 static const struct {
 	const char *name;
 	unsigned int value;
 } flag_names[] = {
-	{"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-	{"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-	{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-	{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 const char *seccomp_action_name(enum ward_seccomp_action a)
@@ -198,7 +202,7 @@ static const char *quote(const char *s, char buf[72])
 }
 
 static int perr(const struct parser *p, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int perr(const struct parser *p, const char *path, const char *fmt, ...)
 {
 	char msg[WARD_ERR_MSG_MAX / 2];
@@ -242,7 +246,8 @@ static int check_keys(const struct parser *p, const char *path, json_t *obj,
 	json_t *v;
 	char q[72];
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool ok = false;
 
 		for (size_t i = 0; known[i] && !ok; i++)
@@ -287,11 +292,12 @@ static int get_strv(const struct parser *p, const char *path, json_t *v, const c
 	size_t i;
 	json_t *e;
 
-	if (json_is_null(v))
+	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
 		return perr(p, path, "expected an array of strings");
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		const char *s, *stored;
 		char q[72];
 		int r;
@@ -353,11 +359,12 @@ static int parse_caps(const struct parser *p, const char *path, json_t *v, uint6
 	size_t i;
 	json_t *e;
 
-	if (json_is_null(v))
+	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
 		return perr(p, path, "expected an array of strings");
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		char full[80], q[72];
 		cap_value_t cap;
 		const char *s;
@@ -387,7 +394,7 @@ static int parse_filter(const struct parser *p, const char *path, json_t *v, boo
 	json_t *e;
 	int r;
 
-	if (json_is_null(v))
+	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_object(v))
 		return perr(p, path, "expected an object");
@@ -400,8 +407,8 @@ static int parse_filter(const struct parser *p, const char *path, json_t *v, boo
 	if (r < 0)
 		return r;
 	path_key(kpath, path, "arches");
-	r = get_strv(p, kpath, json_object_get(v, "arches"), "architecture",
-		     seccomp_arch_canonical, includes ? &rule->arches_incl : &rule->arches_excl);
+	r = get_strv(p, kpath, json_object_get(v, "arches"), "architecture", seccomp_arch_canonical,
+		     includes ? &rule->arches_incl : &rule->arches_excl);
 	if (r < 0)
 		return r;
 	e = json_object_get(v, "minKernel");
@@ -482,9 +489,8 @@ static int parse_arg(const struct parser *p, const char *path, json_t *v,
 static int parse_rule(const struct parser *p, const char *path, json_t *v,
 		      struct ward_seccomp_rule *rule)
 {
-	static const char *const keys[] = {"names",    "name",	   "action",   "errnoRet",
-					   "args",     "comment",  "includes", "excludes",
-					   NULL};
+	static const char *const keys[] = {"names",   "name",     "action",   "errnoRet", "args",
+					   "comment", "includes", "excludes", NULL};
 	char kpath[PATH_MAX_LEN];
 	json_t *names, *name, *e;
 	int r;
@@ -552,7 +558,8 @@ static int parse_rule(const struct parser *p, const char *path, json_t *v,
 		rule->args = calloc(json_array_size(e) + 1, sizeof(*rule->args));
 		if (!rule->args)
 			return enomem(p);
-		json_array_foreach(e, i, a) {
+		json_array_foreach(e, i, a)
+		{
 			char apath[PATH_MAX_LEN];
 
 			path_index(apath, kpath, i);
@@ -588,7 +595,8 @@ static int parse_arch_map(const struct parser *p, json_t *v, struct ward_seccomp
 
 	if (!json_is_array(v))
 		return perr(p, "archMap", "expected an array");
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		char path[PATH_MAX_LEN], kpath[PATH_MAX_LEN], q[72];
 		_cleanup_strv_ char **subs = NULL;
 		const char *arch, *canon;
@@ -619,7 +627,7 @@ static int parse_arch_map(const struct parser *p, json_t *v, struct ward_seccomp
 		found = true;
 		if (strv_push(&sc->architectures, canon) < 0)
 			return enomem(p);
-		STRV_FOREACH(s, subs)
+		STRV_FOREACH (s, subs)
 			if (!strv_contains(sc->architectures, *s) &&
 			    strv_push(&sc->architectures, *s) < 0)
 				return enomem(p);
@@ -633,9 +641,8 @@ static int parse_arch_map(const struct parser *p, json_t *v, struct ward_seccomp
 static int parse_profile(const struct parser *p, json_t *obj, struct ward_seccomp *sc)
 {
 	static const char *const keys[] = {
-		"defaultAction", "defaultErrnoRet", "architectures",	"archMap",
-		"flags",	 "listenerPath",    "listenerMetadata", "syscalls",
-		NULL,
+	    "defaultAction", "defaultErrnoRet",  "architectures", "archMap", "flags",
+	    "listenerPath",  "listenerMetadata", "syscalls",      NULL,
 	};
 	json_t *e, *arch_map, *entry;
 	size_t i;
@@ -717,7 +724,8 @@ static int parse_profile(const struct parser *p, json_t *obj, struct ward_seccom
 	sc->rules = calloc(json_array_size(e), sizeof(*sc->rules));
 	if (!sc->rules)
 		return enomem(p);
-	json_array_foreach(e, i, entry) {
+	json_array_foreach(e, i, entry)
+	{
 		char path[PATH_MAX_LEN];
 		struct ward_seccomp_rule *rule = &sc->rules[sc->n_rules++];
 
@@ -761,8 +769,8 @@ int seccomp_profile_load_file(const char *path, struct ward_seccomp **out, ward_
 		return werr(err, -r, "seccomp profile %s", path);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return werrx(err, EINVAL, "%s: line %d column %d: %s", path, jerr.line,
-			     jerr.column, jerr.text);
+		return werrx(err, EINVAL, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
+			     jerr.text);
 	r = seccomp_profile_from_json(root, path, out, err);
 	json_decref(root);
 	return r;
@@ -784,12 +792,11 @@ static void put_str(FILE *f, const char *tag, const char *s)
 static void put_strv(FILE *f, const char *tag, char *const *v)
 {
 	fprintf(f, "%s %zu\n", tag, strv_length(v));
-	STRV_FOREACH(s, v)
+	STRV_FOREACH (s, v)
 		put_str(f, " ", *s);
 }
 
-int seccomp_profile_serialize(const struct ward_seccomp *sc, uint64_t caps, char **out,
-			      size_t *len)
+int seccomp_profile_serialize(const struct ward_seccomp *sc, uint64_t caps, char **out, size_t *len)
 {
 	const struct scmp_version *ver = seccomp_version();
 	uint64_t relevant = 0;
@@ -832,8 +839,8 @@ int seccomp_profile_serialize(const struct ward_seccomp *sc, uint64_t caps, char
 		put_strv(f, " arches+", rule->arches_incl);
 		put_strv(f, " arches-", rule->arches_excl);
 		/* the version, not its spelling: "4.8" and "4.8.0" are one */
-		if (rule->min_kernel && seccomp_kernel_version_parse(rule->min_kernel, false,
-								     &kver) < 0)
+		if (rule->min_kernel &&
+		    seccomp_kernel_version_parse(rule->min_kernel, false, &kver) < 0)
 			kver = UINT64_MAX;
 		fprintf(f, " kernel %016" PRIx64 "\n", rule->min_kernel ? kver : 0);
 	}

@@ -263,6 +263,26 @@ int parse_cpu_list(const char *s, uint64_t *mask_out)
 	return 0;
 }
 
+int parse_cpu_list_max(const char *s)
+{
+	int max = -1;
+
+	for (const char *p = s; *p;) {
+		char *end;
+		long v;
+
+		if (!isdigit((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		v = strtol(p, &end, 10);
+		if (v > max && v < INT_MAX)
+			max = (int)v;
+		p = end;
+	}
+	return max;
+}
+
 static const struct {
 	const char *name;
 	int sig;

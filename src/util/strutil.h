@@ -40,6 +40,8 @@ int parse_size(const char *s, int64_t *out);
 int parse_cpus(const char *s, int64_t *quota, uint64_t *period);
 /* "0-3,5" -> validated list; returns -EINVAL on syntax errors. */
 int parse_cpu_list(const char *s, uint64_t *mask_out);
+/* the highest CPU number a (valid) list names */
+int parse_cpu_list_max(const char *s);
 /* "SIGTERM", "TERM", "15" -> 15 */
 int parse_signal(const char *s, int *sig);
 const char *signal_name(int sig);
