@@ -4,7 +4,7 @@
 #include "cli/cli.h"
 #include "util/strutil.h"
 
-/* generated at build time from docs/man/*.1 (tools/man2help.py) */
+/* generated at build time from the man pages in docs/man (tools/man2help.py) */
 struct help_entry {
 	const char *verb;
 	const char *text;

@@ -49,7 +49,7 @@ static bool is_v1_controller_option(const char *o)
 }
 
 /* Sorted, comma-joined controller list from a v1 mount's super options. */
-static char *controllers_from_superopts(const char *superopts)
+char *controllers_from_superopts(const char *superopts)
 {
 	_cleanup_free_ char *copy = strdup(superopts);
 	char *items[32];
@@ -108,14 +108,14 @@ void cg_system_clear(struct cg_system *sys)
 	memset(sys, 0, sizeof(*sys));
 }
 
-static int parse_mountinfo(struct cg_system *sys, ward_err *err)
+static int parse_mountinfo(struct cg_system *sys, const char *path, ward_err *err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 
 	if (!f)
-		return werr(err, errno, "cgroups: read /proc/self/mountinfo");
+		return werr(err, errno, "cgroups: read %s", path);
 	while (getline(&line, &cap, f) > 0) {
 		char *fields[12] = {0}, *save = NULL, *tok, *sep, *after;
 		char fstype[64], superopts[512];
@@ -171,16 +171,16 @@ static int parse_mountinfo(struct cg_system *sys, ward_err *err)
 	return 0;
 }
 
-static int parse_self_cgroup(struct cg_system *sys, ward_err *err)
+static int parse_self_cgroup(struct cg_system *sys, const char *path, ward_err *err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 
 	if (!f)
-		return werr(err, errno, "cgroups: read /proc/self/cgroup");
+		return werr(err, errno, "cgroups: read %s", path);
 	while (getline(&line, &cap, f) > 0) {
-		char *c1 = strchr(line, ':'), *c2, *path;
+		char *c1 = strchr(line, ':'), *c2, *cgpath;
 
 		if (!c1)
 			continue;
@@ -188,17 +188,17 @@ static int parse_self_cgroup(struct cg_system *sys, ward_err *err)
 		if (!c2)
 			continue;
 		*c2 = '\0';
-		path = c2 + 1;
-		path[strcspn(path, "\n")] = '\0';
+		cgpath = c2 + 1;
+		cgpath[strcspn(cgpath, "\n")] = '\0';
 		if (c1[1] == '\0') { /* "0::/path" is the cgroup2 hierarchy */
 			free(sys->v2_self_path);
-			sys->v2_self_path = strdup(path);
+			sys->v2_self_path = strdup(cgpath);
 			continue;
 		}
 		for (size_t i = 0; i < sys->n_v1; i++) {
 			if (sys->v1[i].self_path || !same_controller_set(sys->v1[i].controllers, c1 + 1))
 				continue;
-			sys->v1[i].self_path = strdup(path);
+			sys->v1[i].self_path = strdup(cgpath);
 		}
 	}
 	for (size_t i = 0; i < sys->n_v1; i++)
@@ -211,13 +211,19 @@ static int parse_self_cgroup(struct cg_system *sys, ward_err *err)
 
 int cg_system_detect(struct cg_system *sys, ward_err *err)
 {
+	return cg_system_detect_from(sys, "/proc/self/mountinfo", "/proc/self/cgroup", true, err);
+}
+
+int cg_system_detect_from(struct cg_system *sys, const char *mountinfo, const char *self_cgroup,
+			  bool read_controllers, ward_err *err)
+{
 	int r;
 
 	memset(sys, 0, sizeof(*sys));
-	r = parse_mountinfo(sys, err);
+	r = parse_mountinfo(sys, mountinfo, err);
 	if (r < 0)
 		goto fail;
-	r = parse_self_cgroup(sys, err);
+	r = parse_self_cgroup(sys, self_cgroup, err);
 	if (r < 0)
 		goto fail;
 	if (sys->v2_mountpoint && sys->n_v1 == 0)
@@ -230,7 +236,7 @@ int cg_system_detect(struct cg_system *sys, ward_err *err)
 		r = werrx(err, ENOENT, "cgroups: no cgroup filesystem is mounted");
 		goto fail;
 	}
-	if (sys->v2_mountpoint) {
+	if (sys->v2_mountpoint && read_controllers) {
 		_cleanup_free_ char *ctl = NULL;
 		_cleanup_free_ char *p = xasprintf("%s/cgroup.controllers", sys->v2_mountpoint);
 		if (p && read_file(p, &ctl, NULL) == 0)
@@ -238,6 +244,8 @@ int cg_system_detect(struct cg_system *sys, ward_err *err)
 		if (!sys->v2_controllers)
 			sys->v2_controllers = strdup("");
 	}
+	if (sys->v2_mountpoint && !sys->v2_controllers)
+		sys->v2_controllers = strdup("");
 	return 0;
 fail:
 	cg_system_clear(sys);

@@ -89,6 +89,12 @@ struct cg_ops {
 
 /* Read the host's layout from /proc/self/mountinfo and /proc/self/cgroup. */
 int cg_system_detect(struct cg_system *sys, ward_err *err);
+/* The same from given files (unit tests); read_controllers: also read the
+ * cgroup2 root's cgroup.controllers from the live mount. */
+int cg_system_detect_from(struct cg_system *sys, const char *mountinfo, const char *self_cgroup,
+			  bool read_controllers, ward_err *err);
+/* "rw,cpu,cpuacct" -> "cpu,cpuacct" (sorted, non-controller options dropped) */
+char *controllers_from_superopts(const char *superopts);
 void cg_system_clear(struct cg_system *sys);
 
 /* Create the container's cgroup as PARENT/LEAF, PARENT being relative to

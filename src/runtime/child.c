@@ -340,6 +340,10 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	/* 12. terminal (as container root, before the user switch) */
 	if (s->process.terminal)
 		CHECK(ch, STEP_TTY, tty_child_setup(sync_fd, &s->process, &ch->err));
+	else
+		/* a session of our own, so the caller's terminal is not our
+		 * controlling terminal: no TIOCSTI into it (CVE-2017-5226) */
+		CHECK(ch, STEP_TTY, setsid() < 0 ? werr(&ch->err, errno, "setsid") : 0);
 	setup_stdio(ch);
 	CHECK(ch, STEP_USER, switch_user(&s->process, &ch->err));
 	/* changing credentials cleared the parent-death signal: set it again */

@@ -280,3 +280,8 @@ int openat2_available(void)
 {
 	return openat2_state;
 }
+
+void resolve_force_fallback(bool on)
+{
+	openat2_state = on ? -1 : 0;
+}

@@ -15,5 +15,7 @@ int open_in_root(int rootfd, const char *path, int flags);
 int mkpath_in_root(int rootfd, const char *path, bool last_is_file, mode_t mode);
 /* 1 when openat2 is in use, -1 when the fallback is, 0 before first use */
 int openat2_available(void);
+/* unit tests: use the component-by-component resolver even with openat2 */
+void resolve_force_fallback(bool on);
 
 #endif

@@ -120,3 +120,21 @@ def test_magic_link_destination_is_refused(ward, evil_rootfs, tmp_path):
     assert list(host_target.iterdir()) == []
     if r.returncode != 0:
         assert r.returncode == 125 and "magic" in r.stderr
+
+
+def test_no_tiocsti_into_the_callers_terminal(ward):
+    """Without -t the container must not share ward's controlling terminal,
+    or it could push keystrokes into the shell that started it."""
+    import pty
+    import subprocess
+    master, slave = pty.openpty()
+    p = subprocess.Popen(ward.cmd("run", "-i", "--bind", f"{ward.wtest}:/wtest:ro", "--",
+                                  "/wtest", "tiocsti"),
+                         stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=ward.env(), text=True, start_new_session=True,
+                         preexec_fn=lambda: __import__("fcntl").ioctl(0, __import__("termios").TIOCSCTTY, 0))
+    out, err = p.communicate(timeout=30)
+    os.close(slave)
+    os.close(master)
+    assert p.returncode == 0, err
+    assert out.strip() == "tiocsti EPERM", out

@@ -483,6 +483,14 @@ static int cmd_kmsg(int argc, char **argv)
 	return 0;
 }
 
+/* tiocsti: try to push a character into the input of our stdin terminal */
+static int cmd_tiocsti(int argc, char **argv)
+{
+	char c = '#';
+	printf("tiocsti %s\n", ioctl(0, TIOCSTI, &c) < 0 ? errname(errno) : "OK");
+	return 0;
+}
+
 static int cmd_exit(int argc, char **argv)
 {
 	return argc > 1 ? atoi(argv[1]) : 0;
@@ -623,7 +631,7 @@ static const struct {
 	{"fds", cmd_fds},	   {"cwd", cmd_cwd},	     {"stat", cmd_stat},
 	{"exe-write", cmd_exe_write}, {"kmsg", cmd_kmsg},     {"exit", cmd_exit},
 	{"raise", cmd_raise},	   {"ifaces", cmd_ifaces},   {"connect", cmd_connect},
-	{"serve", cmd_serve},
+	{"serve", cmd_serve},	   {"tiocsti", cmd_tiocsti},
 };
 
 int main(int argc, char **argv)

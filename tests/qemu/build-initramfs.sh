@@ -138,7 +138,7 @@ done
 echo "# kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
 echo "# cgroup2 root controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 echo "# cgroup2 root subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
-grep -w cgroup /proc/mounts | sed 's/^/# unexpected v1 mount: /'
+awk '$3 == "cgroup" { print "# unexpected cgroup v1 mount: " $0 }' /proc/mounts
 # a guest-side guard in case a test hangs (the host has its own timeout)
 ( sleep "${WARD_QEMU_GUEST_TIMEOUT:-600}"; echo "# guest watchdog: tests took too long"; sync; poweroff -f ) &
 sh /tests/guest-tests.sh

@@ -19,6 +19,7 @@ PARENT=wardtest          # WARD_CGROUP_PARENT, relative to the hierarchy root
 PDIR=$CG/$PARENT
 STATE=/run/ward          # ward's default --root
 T=/tmp/wardtest
+RUN_TIMEOUT=60           # seconds a foreground ward run may take
 TESTS="ward-runs v2-driver cgroup-namespace born-in-cgroup memory-max-written pids-max-written
 memory-oom-kill pids-limit cpuset-cpus cpu-max cpu-weight io-weight cleanup-after-exit
 refused-limit-leaves-nothing cpuset-outside-parent internal-process-rule cgroup-parent-self
@@ -59,7 +60,8 @@ wglobal=
 wrun() {
 	_n=$1
 	shift
-	ward $wglobal run --name "$_n" "$@" >"$T/$_n.out" 2>"$T/$_n.err" </dev/null
+	timeout -s KILL "$RUN_TIMEOUT" ward $wglobal run --name "$_n" "$@" \
+		>"$T/$_n.out" 2>"$T/$_n.err" </dev/null
 	rc=$?
 }
 
@@ -254,10 +256,13 @@ test_io_weight() {
 
 test_cleanup_after_exit() {
 	_err=
-	for _c in "exit 0:0" "exit 3:3" "raise 9:137" "raise 15:143"; do
+	# (a PID 1 cannot signal itself to death: the raises run under --init)
+	for _c in "exit 0:0" "exit 3:3" "--init raise 9:137" "--init raise 15:143"; do
 		_cmd=${_c%:*}
 		_want=${_c#*:}
-		wrun clean --memory 64m --pids-limit 30 --cpus 1 -- wtest $_cmd
+		_init=
+		case $_cmd in --init*) _init=--init; _cmd=${_cmd#--init } ;; esac
+		wrun clean $_init --memory 64m --pids-limit 30 --cpus 1 -- wtest $_cmd
 		[ "$rc" = "$_want" ] || _err="$_err; wtest $_cmd: status $rc, not $_want ($(one_line "$T/clean.err"))"
 		_left=$(leftovers clean "$PDIR")
 		[ -z "$_left" ] || _err="$_err; after wtest $_cmd:$_left left"
