@@ -210,9 +210,12 @@ int cli_run(struct cli_globals *g, int argc, char **argv)
 		status = EXIT_WARD_FAILED;
 	} else {
 		status = ex.status;
-		if (ex.oom)
-			cli_errorf(rs.spec->name, "killed by the out-of-memory killer (memory limit %s)",
-				   rs.spec->res.memory_limit != WARD_UNSET ? "reached" : "of the host");
+		if (ex.oom && rs.spec->res.memory_limit != WARD_UNSET)
+			cli_errorf(rs.spec->name,
+				   "killed by the out-of-memory killer (memory limit %lld MiB)",
+				   (long long)(rs.spec->res.memory_limit >> 20));
+		else if (ex.oom)
+			cli_errorf(rs.spec->name, "killed by the out-of-memory killer");
 	}
 	{
 		ward_err derr = {0};

@@ -282,27 +282,50 @@ test_cleanup_after_exit() {
 	[ -z "$_err" ] || fail "${_err#; }"
 }
 
-# a parent whose cpuset the container's request cannot fit in
-CSDIR=$CG/wardtest-cs
+# A cpuset.cpus the kernel refuses after ward made the cgroup.  cgroup v2
+# accepts any online CPUs, even outside the parent's (see the next test);
+# what it refuses is a CPU that an exclusive sibling owns.  So: a partition
+# root PDIR_X (CPU 1) holding a second partition root "owner" (CPU 1);
+# ward's container, a sibling of "owner", asks for CPU 1: EINVAL.
+XDIR=$CG/wardtest-excl
+partition_setup() {
+	mkdir -p "$XDIR" &&
+	echo 1 >"$XDIR/cpuset.cpus" &&
+	echo root >"$XDIR/cpuset.cpus.partition" &&
+	echo +cpuset >"$XDIR/cgroup.subtree_control" &&
+	mkdir -p "$XDIR/owner" &&
+	echo 1 >"$XDIR/owner/cpuset.cpus" &&
+	echo root >"$XDIR/owner/cpuset.cpus.partition" &&
+	case $(cat "$XDIR/owner/cpuset.cpus.partition") in root*) true ;; *) false ;; esac
+}
+partition_teardown() {
+	[ -d "$XDIR/owner" ] && { echo member >"$XDIR/owner/cpuset.cpus.partition"; rmdir "$XDIR/owner"; }
+	[ -d "$XDIR" ] && { echo member >"$XDIR/cpuset.cpus.partition"; rmdir "$XDIR"; }
+} 2>/dev/null
 test_refused_limit_leaves_nothing() {
-	# CPU 7 does not exist in this 2-CPU guest: the kernel refuses to
-	# write it to cpuset.cpus (EINVAL) after ward made the cgroup
-	mkdir -p "$CSDIR"
-	echo 0 >"$CSDIR/cpuset.cpus"
-	wglobal="--cgroup-parent ${CSDIR#$CG/}"
-	wrun refused --memory 64m --cpuset-cpus 7 -- wtest exit 0
+	[ "$(nproc --all 2>/dev/null || nproc)" -ge 2 ] || { why="the guest has one CPU (boot it with -smp 2)"; return 2; }
+	if ! [ -e "$CG/cpuset.cpus.effective" ] || ! partition_setup; then
+		_p=$(cat "$XDIR/owner/cpuset.cpus.partition" 2>/dev/null)
+		partition_teardown
+		fail "cannot set up the cpuset partitions the test needs (owner: '$_p')"
+		return 1
+	fi
+	wglobal="--cgroup-parent ${XDIR#$CG/}"
+	wrun refused --memory 64m --cpuset-cpus 1 -- wtest cpus
 	wglobal=
 	_err=
-	[ "$rc" = 125 ] || _err="$_err; status $rc, not 125"
+	[ "$rc" = 125 ] || _err="$_err; status $rc, not 125 (container CPUs '$(one_line "$T/refused.out")')"
 	_lines=$(wc -l <"$T/refused.err")
 	[ "$_lines" = 1 ] || _err="$_err; $_lines lines on stderr"
 	grep -q "refused" "$T/refused.err" && grep -q cpuset "$T/refused.err" ||
 		_err="$_err; the message does not name the container and cpuset"
-	_left=$(leftovers refused "$CSDIR")
+	_left=$(leftovers refused "$XDIR")
 	[ -z "$_left" ] || _err="$_err; left behind:$_left"
+	partition_teardown
 	[ -z "$_err" ] || fail "${_err#; }: $(one_line "$T/refused.err")"
 }
 
+CSDIR=$CG/wardtest-cs
 test_cpuset_outside_parent() {
 	# cgroup v2 accepts a cpuset.cpus outside the parent's (unlike v1),
 	# and confines the cgroup to the parent's CPUs.  ward may refuse

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install what ward needs on Debian 12, as root: `scripts/deps.sh [build|demo|test|bench]`.
+# Idempotent; quiet when everything is already there.
+set -eu
+what=${1:-build}
+
+build="gcc make meson ninja-build pkg-config libseccomp-dev libjansson-dev libcap-dev
+       libmnl-dev libnftables-dev libnftnl-dev libarchive-dev libcmocka-dev python3"
+demo="$build busybox-static iproute2 util-linux"
+test="$demo python3-pytest qemu-system-x86 linux-image-cloud-amd64 cpio clang clang-format"
+bench="$demo hyperfine crun bubblewrap time"
+
+case "$what" in
+build) pkgs=$build ;;
+demo) pkgs=$demo ;;
+test) pkgs=$test ;;
+bench) pkgs=$bench ;;
+*) echo "usage: $0 build|demo|test|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "scripts/deps.sh: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q </dev/null >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing </dev/null >/dev/null
