@@ -576,6 +576,24 @@ int cgroup_stats(struct ward_cgroup *cg, struct cg_stats *st)
 	return cg->ops->stats(cg, st);
 }
 
+int64_t cgroup_oom_kills(struct ward_cgroup *cg)
+{
+	int64_t v;
+
+	if (cg->sys.layout == CG_LAYOUT_V2) {
+		if (cg->v2_dir && cg_read_i64(cg->v2_dir, "memory.events", "oom_kill", &v) == 0)
+			return v;
+		return -1;
+	}
+	for (size_t i = 0; i < cg->sys.n_v1; i++) {
+		struct cg_hier *h = &cg->sys.v1[i];
+		if (h->dir && strstr(h->controllers, "memory") &&
+		    cg_read_i64(h->dir, "memory.oom_control", "oom_kill", &v) == 0)
+			return v;
+	}
+	return -1;
+}
+
 int cgroup_freeze(struct ward_cgroup *cg, bool frozen, ward_err *err)
 {
 	return cg->ops->freeze(cg, frozen, err);

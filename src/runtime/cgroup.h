@@ -118,6 +118,8 @@ void cgroup_close_join_fds(struct ward_cgroup *cg);
 
 int cgroup_update(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err);
 int cgroup_stats(struct ward_cgroup *cg, struct cg_stats *st);
+/* Just the OOM kill count (one file read); -1 when unknown. */
+int64_t cgroup_oom_kills(struct ward_cgroup *cg);
 int cgroup_freeze(struct ward_cgroup *cg, bool frozen, ward_err *err);
 /* Kill every process left in the cgroup and remove it.  ENOENT is success,
  * so this can run again after a crash. */

@@ -476,6 +476,14 @@ int cg_v1_kill_all(struct ward_cgroup *cg)
 		h = find_hier(cg, "memory");
 	if (!h)
 		return 0;
+	{
+		/* the usual case: the container's PID 1 is gone and the kernel
+		 * took the rest of its PID namespace with it */
+		pid_t pids[1];
+		size_t n = 0;
+		if (read_pids(h->dir, pids, 1, &n) < 0 || n == 0)
+			return 0;
+	}
 	/* freeze first so that nothing forks while we kill */
 	if (fz)
 		freezer_set(fz, "FROZEN", &ignored);
@@ -509,13 +517,16 @@ int cg_v1_destroy(struct ward_cgroup *cg, ward_err *err)
 			close(h->tasks_fd);
 			h->tasks_fd = -1;
 		}
-		if (!h->dir || !h->created)
+		if (!h->dir)
 			continue;
-		r = cg_rmdir_retry(h->dir);
-		if (r < 0 && ret == 0)
-			ret = werr(err, -r, "cgroup: remove %s", h->dir);
-		if (r == 0)
-			h->created = false;
+		if (h->created) {
+			r = cg_rmdir_retry(h->dir);
+			if (r < 0 && ret == 0)
+				ret = werr(err, -r, "cgroup: remove %s", h->dir);
+			if (r == 0)
+				h->created = false;
+		}
+		/* also when making the container's own cgroup failed */
 		if (h->parent_created) {
 			char *slash = strrchr(h->dir, '/');
 			if (slash) {
@@ -523,6 +534,7 @@ int cg_v1_destroy(struct ward_cgroup *cg, ward_err *err)
 				rmdir(h->dir); /* only if now empty */
 				*slash = '/';
 			}
+			h->parent_created = false;
 		}
 	}
 	return ret;

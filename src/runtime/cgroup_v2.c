@@ -40,22 +40,27 @@ static bool v2_has(const struct ward_cgroup *cg, const char *controller)
 	return cg->sys.v2_controllers && word_in(cg->sys.v2_controllers, controller);
 }
 
-/* Which controllers this container needs in the cgroup2 hierarchy.  On a
- * pure v2 host: memory, pids and cpu always (limits and accounting), the
- * others on request.  In a hybrid layout only what v1 does not provide. */
+/* Which controllers this container needs enabled in the cgroup2 hierarchy:
+ * only those its limits use.  Enabling a controller below a cgroup that
+ * holds processes is impossible in cgroup v2 (the no-internal-process rule),
+ * so asking for none when no limit is given keeps `--cgroup-parent self`
+ * usable; memory and CPU usage are then read from the parent's view.  In a
+ * hybrid layout only what v1 does not provide. */
 static void wanted_controllers(const struct ward_cgroup *cg, const struct ward_resources *res,
 			       char *out, size_t len)
 {
-	static const char *const base[] = {"memory", "pids", "cpu"};
 	bool pure = cg->sys.layout == CG_LAYOUT_V2;
 
 	out[0] = '\0';
-	for (size_t i = 0; pure && i < ARRAY_SIZE(base); i++) {
-		if (!v2_has(cg, base[i]))
-			continue;
-		strncat(out, " +", len - strlen(out) - 1);
-		strncat(out, base[i], len - strlen(out) - 1);
-	}
+	if (pure && res && (res->memory_limit != WARD_UNSET || res->memory_swap != WARD_UNSET ||
+			    res->memory_reservation != WARD_UNSET) && v2_has(cg, "memory"))
+		strncat(out, " +memory", len - strlen(out) - 1);
+	if (pure && res && res->pids_limit != WARD_UNSET && v2_has(cg, "pids"))
+		strncat(out, " +pids", len - strlen(out) - 1);
+	if (pure && res && (res->cpu_quota != WARD_UNSET || res->cpu_weight != WARD_UNSET ||
+			    res->cpu_shares != WARD_UNSET || res->cpu_period != WARD_UNSET) &&
+	    v2_has(cg, "cpu"))
+		strncat(out, " +cpu", len - strlen(out) - 1);
 	if (res && (res->cpuset_cpus || res->cpuset_mems) && v2_has(cg, "cpuset") && pure)
 		strncat(out, " +cpuset", len - strlen(out) - 1);
 	if (res && (res->io_weight != WARD_UNSET || res->blkio_weight != WARD_UNSET) &&
@@ -369,6 +374,12 @@ int cg_v2_kill_all(struct ward_cgroup *cg)
 
 	if (!cg->v2_dir)
 		return 0;
+	{
+		int64_t populated;
+		if (cg_read_i64(cg->v2_dir, "cgroup.events", "populated", &populated) == 0 &&
+		    populated == 0)
+			return 0;
+	}
 	if (cg_write(cg->v2_dir, "cgroup.kill", "1", &ignored) < 0) {
 		/* before 5.14: freeze, signal every process, thaw */
 		_cleanup_free_ char *procs = NULL;
@@ -395,14 +406,17 @@ int cg_v2_destroy(struct ward_cgroup *cg, ward_err *err)
 		close(cg->v2_fd);
 		cg->v2_fd = -1;
 	}
-	if (!cg->v2_dir || !cg->v2_created)
-		return 0;
-	r = cg_rmdir_retry(cg->v2_dir);
-	if (r < 0)
-		return werr(err, -r, "cgroup: remove %s", cg->v2_dir);
-	cg->v2_created = false;
-	if (cg->v2_parent_created && cg->v2_parent_dir)
+	if (cg->v2_dir && cg->v2_created) {
+		r = cg_rmdir_retry(cg->v2_dir);
+		if (r < 0)
+			return werr(err, -r, "cgroup: remove %s", cg->v2_dir);
+		cg->v2_created = false;
+	}
+	/* also when making the container's own cgroup failed */
+	if (cg->v2_parent_created && cg->v2_parent_dir) {
 		rmdir(cg->v2_parent_dir); /* only if now empty */
+		cg->v2_parent_created = false;
+	}
 	return 0;
 }
 

@@ -438,8 +438,9 @@ static uint64_t fnv1a64(const void *p, size_t len)
 static int cache_key(const struct ward_seccomp *sc, uint64_t caps, char **key, size_t *len)
 {
 	_cleanup_free_ char *ser = NULL;
+	_cleanup_free_ char *host = NULL;
 	struct utsname u;
-	size_t ser_len;
+	size_t ser_len, host_len;
 	char *k;
 	int r, n;
 
@@ -448,16 +449,21 @@ static int cache_key(const struct ward_seccomp *sc, uint64_t caps, char **key, s
 		return r;
 	if (uname(&u) < 0)
 		return neg_errno();
-	n = asprintf(&k, "%.*shost %s %zu:%s\n", (int)ser_len, ser, seccomp_arch_native_name(),
-		     strlen(u.release), u.release);
+	n = asprintf(&host, "host %s %zu:%s\n", seccomp_arch_native_name(), strlen(u.release),
+		     u.release);
 	if (n < 0)
 		return -ENOMEM;
-	if ((size_t)n > CACHE_KEY_MAX) {
-		free(k);
+	host_len = (size_t)n;
+	/* the serialization is binary (it contains NUL bytes): copy by length */
+	if (ser_len + host_len > CACHE_KEY_MAX)
 		return -E2BIG;
-	}
+	k = malloc(ser_len + host_len + 1);
+	if (!k)
+		return -ENOMEM;
+	memcpy(k, ser, ser_len);
+	memcpy(k + ser_len, host, host_len + 1);
 	*key = k;
-	*len = (size_t)n;
+	*len = ser_len + host_len;
 	return 0;
 }
 

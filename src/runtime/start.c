@@ -204,6 +204,7 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	int sv[2] = {-1, -1};
 	int r;
 
+	wtime("create");
 	r = check_rootfs_access(spec, err);
 	if (r < 0)
 		return r;
@@ -214,12 +215,15 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	if (r < 0)
 		goto fail;
 	c->cap_last = caps_last_cap();
+	wtime("state acquired");
 	r = plan_cgroup(c, err);
 	if (r < 0)
 		goto fail;
+	wtime("cgroup created");
 	r = plan_seccomp(c, err);
 	if (r < 0)
 		goto fail;
+	wtime("seccomp ready");
 	r = sync_pair(sv);
 	if (r < 0) {
 		werr(err, -r, "socketpair");
@@ -235,6 +239,7 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		close(sv[0]);
 		child_main(c, sv[1]);
 	}
+	wtime("cloned");
 	close(sv[1]);
 	sv[1] = -1;
 	c->sync_fd = sv[0];
@@ -263,11 +268,15 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		}
 		close(fd);
 	}
+	wtime("id maps written");
 	r = wait_ready(c, err);
 	if (r < 0)
 		goto fail;
+	wtime("container ready (created)");
 	proc_start_time(c->pid, &c->pid_start);
-	if (opts->write_state) {
+	/* a container released from another process (the OCI face) needs its
+	 * state on disk now; `ward run` writes it once, while the child execs */
+	if (opts->write_state && opts->release != WARD_RELEASE_SYNC) {
 		r = state_write(c, "created", err);
 		if (r < 0)
 			goto fail;
@@ -298,6 +307,12 @@ int container_start(struct ward_container *c, ward_err *err)
 	r = sync_send(c->sync_fd, SYNC_START);
 	if (r < 0)
 		return werr(err, -r, "start");
+	/* record the state while the child execs */
+	if (c->opts.write_state) {
+		r = state_write(c, "running", err);
+		if (r < 0)
+			return r;
+	}
 	/* EOF: the close-on-exec socket closed, so exec succeeded */
 	r = sync_recv(c->sync_fd, &m, NULL);
 	closep(&c->sync_fd);
@@ -309,8 +324,7 @@ int container_start(struct ward_container *c, ward_err *err)
 		return werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
 	}
 	c->started = true;
-	if (c->opts.write_state)
-		state_write(c, "running", err);
+	wtime("exec done");
 	return 0;
 }
 

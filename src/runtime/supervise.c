@@ -20,6 +20,7 @@
 #include "runtime/tty.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
+#include "util/log.h"
 #include "util/syscalls.h"
 
 int container_signal(struct ward_container *c, int sig)
@@ -70,11 +71,8 @@ int container_wait(struct ward_container *c, struct ward_exit *ex, ward_err *err
 		ex->core = si.si_code == CLD_DUMPED;
 		ex->status = 128 + si.si_status;
 	}
-	if (c->cg) {
-		struct cg_stats st;
-		if (cgroup_stats(c->cg, &st) == 0 && st.oom_kills > 0)
-			ex->oom = true;
-	}
+	if (c->cg && cgroup_oom_kills(c->cg) > 0)
+		ex->oom = true;
 	return 0;
 }
 
@@ -94,12 +92,15 @@ int container_destroy(struct ward_container *c, ward_err *err)
 		c->pid = 0;
 	}
 	closep(&c->pidfd);
+	wtime("destroy");
 	if (c->cg) {
 		ret = cgroup_destroy(c->cg, err);
 		cgroup_free(c->cg);
 		c->cg = NULL;
 	}
+	wtime("cgroup removed");
 	state_release(c);
+	wtime("state removed");
 	return ret;
 }
 
@@ -204,6 +205,7 @@ int container_supervise(struct ward_container *c, struct ward_exit *ex, ward_err
 	/* drain what the container wrote last */
 	while (master >= 0 && pump(master, STDOUT_FILENO) > 0)
 		;
+	wtime("container exited");
 	r = container_wait(c, ex, err);
 out:
 	if (raw)

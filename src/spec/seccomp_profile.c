@@ -29,7 +29,7 @@
 
 /* Bumped whenever the serialization or the compiler's interpretation of a
  * profile changes, so stale cache entries stop matching. */
-#define SERIALIZE_VERSION 1
+#define SERIALIZE_VERSION 2
 
 #define PATH_MAX_LEN 128
 
@@ -779,31 +779,64 @@ int seccomp_profile_load_file(const char *path, struct ward_seccomp **out, ward_
 /* ------------------------------------------------------------------ */
 /* serialization */
 
-/* Strings are written with their length first, so no two different
- * profiles can produce the same bytes. */
-static void put_str(FILE *f, const char *tag, const char *s)
+/* A growing byte buffer.  The serialization is binary and written by hand:
+ * it is built on every container start to look the compiled filter up, and
+ * stdio formatting made it half of ward's user-space work (callgrind). */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put_bytes(struct sbuf *b, const void *data, size_t n)
 {
-	if (s)
-		fprintf(f, "%s %zu:%s\n", tag, strlen(s), s);
-	else
-		fprintf(f, "%s -\n", tag);
+	if (b->oom)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *np;
+		while (cap < b->len + n)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
 }
 
-static void put_strv(FILE *f, const char *tag, char *const *v)
+static void put_u64(struct sbuf *b, uint64_t v)
 {
-	fprintf(f, "%s %zu\n", tag, strv_length(v));
+	put_bytes(b, &v, sizeof(v));
+}
+
+/* Strings carry their length first, so no two different profiles can
+ * produce the same bytes; NULL is a length no string can have. */
+static void put_str(struct sbuf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	put_u64(b, s ? n : UINT64_MAX);
+	put_bytes(b, s, n);
+}
+
+static void put_strv(struct sbuf *b, char *const *v)
+{
+	put_u64(b, strv_length(v));
 	STRV_FOREACH (s, v)
-		put_str(f, " ", *s);
+		put_str(b, *s);
 }
 
 int seccomp_profile_serialize(const struct ward_seccomp *sc, uint64_t caps, char **out, size_t *len)
 {
 	const struct scmp_version *ver = seccomp_version();
+	static const char magic[8] = "wardsc\0";
+	struct sbuf b = {0};
 	uint64_t relevant = 0;
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f;
-	int r = 0;
 
 	/* Only capabilities some rule asks about change the result; leaving
 	 * the others out lets containers with different but equivalent
@@ -811,48 +844,46 @@ int seccomp_profile_serialize(const struct ward_seccomp *sc, uint64_t caps, char
 	for (size_t i = 0; i < sc->n_rules; i++)
 		relevant |= sc->rules[i].caps_incl | sc->rules[i].caps_excl;
 
-	f = open_memstream(&buf, &size);
-	if (!f)
-		return -ENOMEM;
-	fprintf(f, "ward-seccomp %d\n", SERIALIZE_VERSION);
-	fprintf(f, "libseccomp %u.%u.%u\n", ver ? ver->major : 0, ver ? ver->minor : 0,
-		ver ? ver->micro : 0);
-	fprintf(f, "caps %016" PRIx64 "\n", caps & relevant);
-	fprintf(f, "default %d %d\n", (int)sc->default_action, sc->default_errno);
-	put_strv(f, "arches", sc->architectures);
-	put_strv(f, "flags", sc->flags);
-	fprintf(f, "rules %zu\n", sc->n_rules);
+	put_bytes(&b, magic, sizeof(magic));
+	put_u64(&b, SERIALIZE_VERSION);
+	put_u64(&b, ver ? ((uint64_t)ver->major << 32 | (uint64_t)ver->minor << 16 | ver->micro) : 0);
+	put_u64(&b, caps & relevant);
+	put_u64(&b, (uint64_t)sc->default_action);
+	put_u64(&b, (uint64_t)(int64_t)sc->default_errno);
+	put_strv(&b, sc->architectures);
+	put_strv(&b, sc->flags);
+	put_u64(&b, sc->n_rules);
 	for (size_t i = 0; i < sc->n_rules; i++) {
 		const struct ward_seccomp_rule *rule = &sc->rules[i];
 		uint64_t kver = 0;
 
-		fprintf(f, "rule %d %d %016" PRIx64 " %016" PRIx64 "\n", (int)rule->action,
-			rule->errno_ret, rule->caps_incl, rule->caps_excl);
-		put_strv(f, " names", rule->names);
-		fprintf(f, " args %zu\n", rule->n_args);
+		put_u64(&b, (uint64_t)rule->action);
+		put_u64(&b, (uint64_t)(int64_t)rule->errno_ret);
+		put_u64(&b, rule->caps_incl);
+		put_u64(&b, rule->caps_excl);
+		put_strv(&b, rule->names);
+		put_u64(&b, rule->n_args);
 		for (size_t j = 0; j < rule->n_args; j++) {
 			const struct ward_seccomp_arg *a = &rule->args[j];
 
-			fprintf(f, "  %u %d %016" PRIx64 " %016" PRIx64 "\n", a->index, (int)a->op,
-				a->value, a->value_two);
+			put_u64(&b, a->index);
+			put_u64(&b, (uint64_t)a->op);
+			put_u64(&b, a->value);
+			put_u64(&b, a->value_two);
 		}
-		put_strv(f, " arches+", rule->arches_incl);
-		put_strv(f, " arches-", rule->arches_excl);
+		put_strv(&b, rule->arches_incl);
+		put_strv(&b, rule->arches_excl);
 		/* the version, not its spelling: "4.8" and "4.8.0" are one */
 		if (rule->min_kernel &&
 		    seccomp_kernel_version_parse(rule->min_kernel, false, &kver) < 0)
 			kver = UINT64_MAX;
-		fprintf(f, " kernel %016" PRIx64 "\n", rule->min_kernel ? kver : 0);
+		put_u64(&b, rule->min_kernel ? kver : 0);
 	}
-	if (ferror(f))
-		r = -ENOMEM;
-	if (fclose(f) != 0 && r == 0)
-		r = -ENOMEM;
-	if (r < 0) {
-		free(buf);
-		return r;
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
 	}
-	*out = buf;
-	*len = size;
+	*out = b.p;
+	*len = b.len;
 	return 0;
 }

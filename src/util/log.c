@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "util/log.h"
 
@@ -34,4 +35,18 @@ void wlog(enum ward_log_level level, const char *fmt, ...)
 	va_end(ap);
 	handler(level, buf, handler_data);
 	errno = saved;
+}
+
+void wtime(const char *phase)
+{
+	static struct timespec t0;
+	struct timespec t;
+
+	if (!ward_log_enabled(WLOG_DEBUG))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!t0.tv_sec && !t0.tv_nsec)
+		t0 = t;
+	wlog(WLOG_DEBUG, "%8.3f ms  %s",
+	     (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6, phase);
 }

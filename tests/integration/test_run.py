@@ -18,10 +18,11 @@ def test_pid1_and_no_host_process_visible(ward):
     assert r.stdout.split() == ["1"], "the container must see only itself"
 
 
-def test_init_makes_command_pid2(ward):
+def test_init_is_pid1_and_the_command_its_only_child(ward):
     r = ward.jail("ps", opts=["--init"])
     assert r.returncode == 0, r.stderr
-    assert sorted(r.stdout.split()) == ["1", "2"]
+    pids = sorted(int(p) for p in r.stdout.split())
+    assert len(pids) == 2 and pids[0] == 1, pids
 
 
 def test_hostname_defaults_to_name_and_is_private(ward):
@@ -343,3 +344,21 @@ def test_two_runs_with_one_name_conflict(ward):
     # stale state is reclaimed by the next run of that name
     r = ward.jail("exit", "0", opts=["--name", "dup"])
     assert r.returncode == 0, r.stderr
+
+
+def test_seccomp_cache_keeps_profiles_apart(ward, tmp_path):
+    """Compiled filters are cached under the state root: each profile and
+    capability set must get its own filter, in any order."""
+    prof = tmp_path / "p.json"
+    prof.write_text('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": ['
+                    '{"names": ["getpid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 42}]}')
+    default = ward.jail("syscall", "getpid", "bpf")
+    custom = ward.jail("syscall", "getpid", "bpf", opts=["--seccomp", prof])
+    admin = ward.jail("syscall", "getpid", "unshare_net", opts=["--cap-add", "SYS_ADMIN"])
+    again = ward.jail("syscall", "getpid", "bpf")
+    assert default.stdout.split() == ["getpid", "OK", "bpf", "EPERM"]
+    assert custom.stdout.split()[:2] == ["getpid", "E42"]
+    # with CAP_SYS_ADMIN the default profile allows namespace calls
+    assert admin.stdout.split() == ["getpid", "OK", "unshare_net", "OK"], admin.stdout
+    assert again.stdout == default.stdout
+    assert len(list((ward.root / ".seccomp-cache").iterdir())) == 3

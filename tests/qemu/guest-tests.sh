@@ -12,6 +12,8 @@
 # Every test asserts what the kernel does (the files of the container's
 # cgroup, what the container observes, what was killed), and that nothing
 # (cgroup directory, state directory) is left behind.
+#
+# shellcheck disable=SC2317  # the test_* functions are called through run_test
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 CG=/sys/fs/cgroup
@@ -22,8 +24,8 @@ T=/tmp/wardtest
 RUN_TIMEOUT=60           # seconds a foreground ward run may take
 TESTS="ward-runs v2-driver cgroup-namespace born-in-cgroup memory-max-written pids-max-written
 memory-oom-kill pids-limit cpuset-cpus cpu-max cpu-weight io-weight cleanup-after-exit
-refused-limit-leaves-nothing cpuset-outside-parent internal-process-rule cgroup-parent-self
-no-leftovers"
+refused-cgroup-leaves-nothing refused-cgroup-removes-its-parent created-parent-removed
+cpuset-outside-parent internal-process-rule cgroup-parent-self no-leftovers"
 
 n=0
 failed=0
@@ -153,6 +155,7 @@ test_born_in_cgroup() {
 	born_memory_max=$(cgfile born memory.max)
 	born_pids_max=$(cgfile born pids.max)
 	born_swap_max=$(cgfile born memory.swap.max)
+	born_oom_group=$(cgfile born memory.oom.group)
 	stop_bg born
 	[ "$rc" = 137 ] || _err="$_err; killed through cgroup.kill, ward exited $rc, not 137"
 	[ -z "$_err" ] || fail "${_err#; }" || return 1
@@ -169,6 +172,8 @@ test_memory_max_written() {
 	0) ;;
 	*) fail "--memory without --memory-swap: memory.swap.max is '$born_swap_max', not 0"; return 1 ;;
 	esac
+	# an OOM kill takes the whole container
+	[ "$born_oom_group" = 1 ] || fail "memory.oom.group is '$born_oom_group', not 1"
 }
 
 test_pids_max_written() {
@@ -274,6 +279,8 @@ test_cleanup_after_exit() {
 		kill -TERM "$bgpid"
 		wait "$bgpid"
 		rc=$?
+		diag "SIGTERM to ward (--init, stray processes): ward exited $rc"
+		[ "$rc" != 125 ] || _err="$_err; SIGTERM to ward: status 125 ($(one_line "$T/clean2.err"))"
 		_left=$(leftovers clean2 "$PDIR")
 		[ -z "$_left" ] || _err="$_err; after SIGTERM to ward:$_left left"
 	else
@@ -282,47 +289,65 @@ test_cleanup_after_exit() {
 	[ -z "$_err" ] || fail "${_err#; }"
 }
 
-# A cpuset.cpus the kernel refuses after ward made the cgroup.  cgroup v2
-# accepts any online CPUs, even outside the parent's (see the next test);
-# what it refuses is a CPU that an exclusive sibling owns.  So: a partition
-# root PDIR_X (CPU 1) holding a second partition root "owner" (CPU 1);
-# ward's container, a sibling of "owner", asks for CPU 1: EINVAL.
-XDIR=$CG/wardtest-excl
-partition_setup() {
-	mkdir -p "$XDIR" &&
-	echo 1 >"$XDIR/cpuset.cpus" &&
-	echo root >"$XDIR/cpuset.cpus.partition" &&
-	echo +cpuset >"$XDIR/cgroup.subtree_control" &&
-	mkdir -p "$XDIR/owner" &&
-	echo 1 >"$XDIR/owner/cpuset.cpus" &&
-	echo root >"$XDIR/owner/cpuset.cpus.partition" &&
-	case $(cat "$XDIR/owner/cpuset.cpus.partition") in root*) true ;; *) false ;; esac
-}
-partition_teardown() {
-	[ -d "$XDIR/owner" ] && { echo member >"$XDIR/owner/cpuset.cpus.partition"; rmdir "$XDIR/owner"; }
-	[ -d "$XDIR" ] && { echo member >"$XDIR/cpuset.cpus.partition"; rmdir "$XDIR"; }
-} 2>/dev/null
-test_refused_limit_leaves_nothing() {
-	[ "$(nproc --all 2>/dev/null || nproc)" -ge 2 ] || { why="the guest has one CPU (boot it with -smp 2)"; return 2; }
-	if ! [ -e "$CG/cpuset.cpus.effective" ] || ! partition_setup; then
-		_p=$(cat "$XDIR/owner/cpuset.cpus.partition" 2>/dev/null)
-		partition_teardown
-		fail "cannot set up the cpuset partitions the test needs (owner: '$_p')"
-		return 1
-	fi
-	wglobal="--cgroup-parent ${XDIR#$CG/}"
-	wrun refused --memory 64m --cpuset-cpus 1 -- wtest cpus
+# Limits the kernel refuses.  cgroup v2 accepts every limit ward's options
+# can express once ward has validated them (any online CPU in cpuset.cpus,
+# even outside the parent's: see cpuset-outside-parent; any memory.max,
+# pids.max, cpu.max, weights), so the refusal here is of the cgroup itself:
+# the parent's cgroup.max.descendants / cgroup.max.depth, set by the
+# delegating side, make mkdir fail with EAGAIN.
+LDIR=$CG/wardtest-limited
+test_refused_cgroup_leaves_nothing() {
+	mkdir -p "$LDIR"
+	echo 0 >"$LDIR/cgroup.max.descendants"
+	wglobal="--cgroup-parent ${LDIR#"$CG"/}"
+	wrun refused --memory 64m --cpuset-cpus 1 -- wtest exit 0
 	wglobal=
 	_err=
-	[ "$rc" = 125 ] || _err="$_err; status $rc, not 125 (container CPUs '$(one_line "$T/refused.out")')"
+	[ "$rc" = 125 ] || _err="$_err; status $rc, not 125"
 	_lines=$(wc -l <"$T/refused.err")
 	[ "$_lines" = 1 ] || _err="$_err; $_lines lines on stderr"
-	grep -q "refused" "$T/refused.err" && grep -q cpuset "$T/refused.err" ||
-		_err="$_err; the message does not name the container and cpuset"
-	_left=$(leftovers refused "$XDIR")
+	grep -q "refused" "$T/refused.err" || _err="$_err; the message does not name the container"
+	grep -q "ward-refused" "$T/refused.err" || _err="$_err; the message does not name the cgroup"
+	_left=$(leftovers refused "$LDIR")
 	[ -z "$_left" ] || _err="$_err; left behind:$_left"
-	partition_teardown
+	rmdir "$LDIR"
 	[ -z "$_err" ] || fail "${_err#; }: $(one_line "$T/refused.err")"
+}
+
+test_refused_cgroup_removes_its_parent() {
+	# --cgroup-parent LDIR/sub: ward creates sub itself (depth 1), then
+	# the kernel refuses sub/ward-NAME (depth 2 > cgroup.max.depth 1);
+	# ward must remove the parent it made as well
+	mkdir -p "$LDIR"
+	echo 1 >"$LDIR/cgroup.max.depth"
+	wglobal="--cgroup-parent ${LDIR#"$CG"/}/sub"
+	wrun deep --memory 64m -- wtest exit 0
+	wglobal=
+	_err=
+	[ "$rc" = 125 ] || _err="$_err; status $rc, not 125"
+	_lines=$(wc -l <"$T/deep.err")
+	[ "$_lines" = 1 ] || _err="$_err; $_lines lines on stderr"
+	grep -q "deep" "$T/deep.err" || _err="$_err; the message does not name the container"
+	[ -d "$LDIR/sub" ] && _err="$_err; the parent cgroup $LDIR/sub that ward created is left behind"
+	[ -e "$STATE/deep" ] && _err="$_err; left behind: $STATE/deep"
+	rmdir "$LDIR/sub" 2>/dev/null
+	rmdir "$LDIR"
+	[ -z "$_err" ] || fail "${_err#; }: $(one_line "$T/deep.err")"
+}
+
+test_created_parent_removed() {
+	# a parent that does not exist yet: ward creates it and removes it
+	# with the last container
+	rmdir "$CG/wardtest-new" 2>/dev/null
+	wglobal="--cgroup-parent wardtest-new"
+	wrun newparent --memory 64m -- wtest cat /proc/self/cgroup
+	wglobal=
+	_err=
+	[ "$rc" = 0 ] || _err="$_err; status $rc"
+	[ "$(cat "$T/newparent.out")" = "0::/" ] || _err="$_err; /proc/self/cgroup is '$(one_line "$T/newparent.out")'"
+	[ -d "$CG/wardtest-new" ] && _err="$_err; $CG/wardtest-new is left behind (holding:$(leftovers newparent "$CG/wardtest-new"))"
+	[ -e "$STATE/newparent" ] && _err="$_err; left behind: $STATE/newparent"
+	[ -z "$_err" ] || fail "${_err#; }: $(one_line "$T/newparent.err")"
 }
 
 CSDIR=$CG/wardtest-cs
@@ -333,7 +358,7 @@ test_cpuset_outside_parent() {
 	# must never run on a CPU the parent does not have.
 	mkdir -p "$CSDIR"
 	echo 0 >"$CSDIR/cpuset.cpus"
-	wglobal="--cgroup-parent ${CSDIR#$CG/}"
+	wglobal="--cgroup-parent ${CSDIR#"$CG"/}"
 	wrun outside --cpuset-cpus 1 -- wtest cpus
 	wglobal=
 	diag "parent cpuset.cpus 0, --cpuset-cpus 1: ward status $rc, container CPUs '$(one_line "$T/outside.out")', stderr '$(one_line "$T/outside.err")'"
@@ -345,7 +370,8 @@ test_cpuset_outside_parent() {
 		return 1 ;;
 	*) fail "status $rc: $(one_line "$T/outside.err")"; return 1 ;;
 	esac
-	assert_clean outside "$CSDIR"
+	assert_clean outside "$CSDIR" || return 1
+	rmdir "$CSDIR"
 }
 
 BUSY=$CG/wardtest-busy
@@ -356,7 +382,7 @@ test_internal_process_rule() {
 	sleep 600 &
 	_sleeper=$!
 	echo "$_sleeper" >"$BUSY/cgroup.procs"
-	wglobal="--cgroup-parent ${BUSY#$CG/}"
+	wglobal="--cgroup-parent ${BUSY#"$CG"/}"
 	wrun busy --memory 32m -- wtest exit 0
 	wglobal=
 	_err=
