@@ -7,7 +7,7 @@ ASAN_BUILD ?= build-asan
 PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all check check-unit check-asan check-integration check-format demo install \
-	format bench clean
+	format bench clean fuzz
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -42,8 +42,42 @@ check-integration: all
 	cd tests/integration && WARD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -rs \
 		--junitxml=$(abspath $(BUILD))/junit-integration.xml .
 
-check-format:
+check-FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+# Each parser's fuzzer for FUZZ_SECONDS, from the seed corpus in tests/fuzz.
+fuzz: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	@for f in fuzz_seccomp_profile fuzz_run_options; do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			$(FUZZ_BUILD)/corpus-$$f tests/fuzz/corpus-$$f 2>&1 | tail -1 || exit 1; \
+	done
+
+format:
 	@/usr/bin/python3 tools/check-format.py $(abspath $(BUILD))/junit-format.xml
+
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+# Each parser's fuzzer for FUZZ_SECONDS, from the seed corpus in tests/fuzz.
+fuzz: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	@for f in fuzz_seccomp_profile fuzz_run_options; do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			$(FUZZ_BUILD)/corpus-$$f tests/fuzz/corpus-$$f 2>&1 | tail -1 || exit 1; \
+	done
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -38,6 +38,10 @@ static bool is_v1_controller_option(const char *o)
 		"rw",	 "ro",	   "xattr",	     "noprefix", "clone_children", "cpuset_v2_mode",
 		"none", "favordynmods", "nsdelegate", "relatime", "memory_localevents",
 		"memory_recursiveprot",
+		/* the kernel appends LSM and generic superblock options, e.g.
+		 * "rw,seclabel,cpuacct,cpu" on SELinux hosts */
+		"seclabel", "sync", "dirsync", "lazytime", "mand", "nosuid", "nodev", "noexec",
+		"noatime", "nodiratime",
 	};
 
 	if (startswith(o, "release_agent="))
@@ -330,21 +334,33 @@ int cg_rmdir_retry(const char *dir)
 	return -EBUSY;
 }
 
-/* crun's conversion between the v1 shares scale [2, 262144] and the v2
- * weight scale [1, 10000]: both map their defaults (1024 and 100) onto
- * each other. */
+/* Between the v1 shares scale [2, 262144] and the v2 weight scale
+ * [1, 10000], piecewise linear so that the bounds and the defaults (1024
+ * and 100) map onto each other: a container given the default weight gets
+ * the default share of the CPU on either kind of host.  (A single linear
+ * map, as some runtimes use, sends the default 1024 to 39.) */
 int64_t cg_shares_to_weight(int64_t shares)
 {
 	if (shares <= 0)
 		return 100;
-	return 1 + ((shares - 2) * 9999) / 262142;
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	if (shares <= 1024)
+		return 1 + ((shares - 2) * 99 + 511) / 1022;
+	return 100 + ((shares - 1024) * 9900 + 130560) / 261120;
 }
 
 int64_t cg_weight_to_shares(int64_t weight)
 {
 	if (weight <= 0)
 		return 1024;
-	return 2 + ((weight - 1) * 262142) / 9999;
+	if (weight > 10000)
+		weight = 10000;
+	if (weight <= 100)
+		return 2 + ((weight - 1) * 1022 + 49) / 99;
+	return 1024 + ((weight - 100) * 261120 + 4950) / 9900;
 }
 
 static const struct cg_ops *ops_for(enum cg_layout l)

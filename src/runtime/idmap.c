@@ -24,11 +24,18 @@ static int subid_each(const char *file, int (*fn)(const char *name, uint32_t sta
 
 	if (!f)
 		return errno == ENOENT ? 0 : neg_errno();
-	while (getline(&line, &cap, f) > 0) {
-		char *name = strstrip(line), *c1, *c2;
+	for (;;) {
+		char *name, *c1, *c2;
 		uint32_t start, count;
 		int r;
 
+		errno = 0;
+		if (getline(&line, &cap, f) < 0) {
+			if (errno && errno != ENOENT)
+				return neg_errno(); /* e.g. EISDIR: not "no entry" */
+			break;
+		}
+		name = strstrip(line);
 		if (!*name || *name == '#')
 			continue;
 		c1 = strchr(name, ':');
@@ -75,7 +82,7 @@ int subid_find(const char *file, const char *user, uid_t uid, struct subid_range
 
 struct overlap_data {
 	uint64_t lo, hi; /* candidate [lo, hi) */
-	uint64_t bump;	 /* smallest end of an overlapping entry, or 0 */
+	uint64_t bump;	 /* largest end of an overlapping entry, or 0 */
 };
 
 static int overlap_cb(const char *name, uint32_t start, uint32_t count, void *data)

@@ -85,6 +85,15 @@ static int canonicalize(int rootfd, const char *path, char *out, size_t outlen)
 			continue;
 		if (strcmp(comp, "..") == 0) {
 			char *slash = strrchr(resolved, '/');
+			/* as the kernel does: ".." needs what it leaves to be a
+			 * directory that exists (ENOTDIR, ENOENT otherwise) */
+			if (*resolved) {
+				int d = openat(rootfd, resolved + 1,
+					       O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (d < 0)
+					return -errno;
+				close(d);
+			}
 			if (slash)
 				*slash = '\0';
 			continue;

@@ -136,8 +136,10 @@ int state_write(struct ward_container *c, const char *status, ward_err *err)
 void state_release(struct ward_container *c)
 {
 	ward_err ignored;
+	/* held (and released by the cleanup) around the removal */
 	_cleanup_close_ int lock = c->state_dir ? lock_root(c->ctx->root_dir, &ignored) : -1;
 
+	(void)lock;
 	if (c->state_dir) {
 		_cleanup_free_ char *p = xasprintf("%s/state.json", c->state_dir);
 		if (p)

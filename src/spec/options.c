@@ -119,7 +119,9 @@ static int opt_bind(struct run_settings *rs, const char *v, ward_err *err)
 static int opt_tmpfs(struct run_settings *rs, const char *v, ward_err *err)
 {
 	_cleanup_free_ char *copy = strdup(v);
-	char data[128] = "mode=1777";
+	char data[128];
+	char size[48] = "";
+	unsigned long mode = 01777;
 	char *opts, *save = NULL;
 	int r;
 
@@ -132,25 +134,23 @@ static int opt_tmpfs(struct run_settings *rs, const char *v, ward_err *err)
 	if (r < 0)
 		return r;
 	for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
-		char tmp[64];
 		if (startswith(o, "size=")) {
 			int64_t sz;
 			if (parse_size(o + 5, &sz) < 0 || sz <= 0)
 				return werrx(err, EINVAL, "invalid size '%s'", o + 5);
-			snprintf(tmp, sizeof(tmp), ",size=%" PRId64, sz);
+			snprintf(size, sizeof(size), ",size=%" PRId64, sz);
 		} else if (startswith(o, "mode=")) {
 			char *end;
-			unsigned long mode = strtoul(o + 5, &end, 8);
-			if (!o[5] || *end || mode > 07777)
+			if (!o[5] || o[5] == '-' || o[5] == '+')
 				return werrx(err, EINVAL, "invalid mode '%s'", o + 5);
-			/* replaces the default mode */
-			snprintf(data, sizeof(data), "mode=%lo", mode);
-			continue;
+			mode = strtoul(o + 5, &end, 8);
+			if (*end || mode > 07777)
+				return werrx(err, EINVAL, "invalid mode '%s'", o + 5);
 		} else {
 			return werrx(err, EINVAL, "unknown tmpfs option '%s' (size=BYTES, mode=OCTAL)", o);
 		}
-		strncat(data, tmp, sizeof(data) - strlen(data) - 1);
 	}
+	snprintf(data, sizeof(data), "mode=%lo%s", mode, size);
 	struct ward_mount m = {
 		.destination = copy,
 		.type = (char *)"tmpfs",
@@ -325,7 +325,6 @@ static int opt_seccomp(struct run_settings *rs, const char *v, ward_err *err)
 
 static bool lsm_enabled(const char *which)
 {
-	_cleanup_free_ char *lsms = NULL;
 	FILE *f = fopen("/sys/kernel/security/lsm", "re");
 	char buf[512];
 

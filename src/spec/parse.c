@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,19 +16,31 @@ int caps_from_name(const char *name, int *cap)
 {
 	char buf[64];
 	cap_value_t v;
+	char *back;
+	bool same;
 
 	if (!name || !*name || strlen(name) > 40)
 		return -EINVAL;
+	/* letters, digits and '_' only: libcap stops at the end of the longest
+	 * name it knows, so "SYS_ADMIN NET_RAW" would otherwise be SYS_ADMIN */
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return -EINVAL;
 	if (strncasecmp(name, "CAP_", 4) == 0)
 		snprintf(buf, sizeof(buf), "%s", name);
 	else
 		snprintf(buf, sizeof(buf), "cap_%s", name);
 	for (char *p = buf; *p; p++)
-		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
 	if (cap_from_name(buf, &v) < 0 || v < 0 || v > 63)
 		return -EINVAL;
-	/* libcap also accepts plain numbers; names only here */
-	if (buf[4] >= '0' && buf[4] <= '9')
+	/* and the whole name: it must round-trip (libcap also takes numbers) */
+	back = cap_to_name(v);
+	same = back && strcmp(back, buf) == 0;
+	cap_free(back);
+	if (!same)
 		return -EINVAL;
 	*cap = v;
 	return 0;

@@ -4,7 +4,9 @@
 
 #include "util/err.h"
 
-static void vset(ward_err *e, int errnum, int with_strerror, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void vset(ward_err *e, int errnum,
+							 int with_strerror,
+							 const char *fmt, va_list ap)
 {
 	int n;
 

@@ -160,6 +160,10 @@ int parse_size(const char *s, int64_t *out)
 
 	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
 		return -EINVAL;
+	/* plain decimal only: strtod would also take hex and exponents */
+	for (const char *p = s; *p && !isalpha((unsigned char)*p); p++)
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s)
@@ -201,7 +205,8 @@ int parse_size(const char *s, int64_t *out)
 		end++;
 	if (*end)
 		return -EINVAL;
-	if (!isfinite(v) || v < 0 || v * (double)mult > (double)INT64_MAX)
+	/* (double)INT64_MAX rounds up to 2^63, which does not fit: >= */
+	if (!isfinite(v) || v < 0 || v * (double)mult >= 9223372036854775808.0)
 		return -ERANGE;
 	*out = (int64_t)(v * (double)mult);
 	return 0;
@@ -253,10 +258,13 @@ int parse_cpu_list(const char *s, uint64_t *mask_out)
 		for (unsigned long i = a; i <= b && i < 64; i++)
 			mask |= 1ULL << i;
 		p = end;
-		if (*p == ',')
+		if (*p == ',') {
 			p++;
-		else if (*p)
+			if (!*p) /* "1," */
+				return -EINVAL;
+		} else if (*p) {
 			return -EINVAL;
+		}
 	}
 	if (mask_out)
 		*mask_out = mask;

@@ -24,12 +24,55 @@ WTEST = BUILD / "tests" / "wtest"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
+# The cgroup parent handed to ward.  "self" (beneath the test process's own
+# cgroup) works on v1 and hybrid hosts.  On a pure cgroup v2 host a cgroup
+# that holds processes cannot have controllers enabled below it, so the test
+# process moves itself into a leaf of its own cgroup and ward gets a sibling
+# of that leaf, with the controllers enabled: still beneath our own cgroup.
+CGROUP_PARENT = "self"
+_V2_SETUP = None
+
+
+def _setup_v2_delegation():
+    global CGROUP_PARENT, _V2_SETUP
+    with open("/proc/self/cgroup") as f:
+        own = f.read().strip().split("::", 1)[1]
+    base = CGROUP_ROOT / own.lstrip("/")
+    leaf = base / "ward-tests-runner"
+    parent = base / "ward-tests-parent"
+    leaf.mkdir(exist_ok=True)
+    # every process of our cgroup must move: the rule is about the cgroup
+    for pid in (base / "cgroup.procs").read_text().split():
+        try:
+            (leaf / "cgroup.procs").write_text(pid)
+        except OSError:
+            pass
+    wanted = [c for c in ("memory", "pids", "cpu", "cpuset", "io")
+              if c in (base / "cgroup.controllers").read_text().split()]
+    (base / "cgroup.subtree_control").write_text(" ".join("+" + c for c in wanted))
+    parent.mkdir(exist_ok=True)
+    (parent / "cgroup.subtree_control").write_text(" ".join("+" + c for c in wanted))
+    CGROUP_PARENT = str(parent.relative_to(CGROUP_ROOT))
+    _V2_SETUP = (base, leaf, parent)
+
+
 def pytest_configure(config):
     if os.geteuid() != 0:
         raise pytest.UsageError("ward's integration tests run as root")
     for p in (WARD, WTEST):
         if not p.exists():
             raise pytest.UsageError(f"{p} is missing: build first (make)")
+    if (CGROUP_ROOT / "cgroup.controllers").exists():
+        _setup_v2_delegation()
+
+
+def pytest_unconfigure(config):
+    if _V2_SETUP:
+        base, leaf, parent = _V2_SETUP
+        try:
+            parent.rmdir()
+        except OSError:
+            pass
 
 
 class Ward:
@@ -44,7 +87,7 @@ class Ward:
     def env(self, extra=None):
         e = dict(os.environ)
         e.update(WARD_ROOT=str(self.root), WARD_LIB=str(self.lib),
-                 WARD_CGROUP_PARENT="self")
+                 WARD_CGROUP_PARENT=CGROUP_PARENT)
         e.pop("WARD_LOG_LEVEL", None)
         if extra:
             e.update(extra)
@@ -128,16 +171,31 @@ def self_cgroup_dirs():
     return dirs
 
 
+def container_cgroup_bases():
+    """Where ward puts containers' cgroups in these tests (PARENT, per
+    hierarchy)."""
+    if _V2_SETUP:
+        return [_V2_SETUP[2]]
+    return self_cgroup_dirs()
+
+
+def is_v2_host():
+    return _V2_SETUP is not None
+
+
 def ward_cgroups():
     """Every cgroup directory named ward-* beneath our own cgroups."""
     found = []
-    for base in self_cgroup_dirs():
+    bases = self_cgroup_dirs()
+    if _V2_SETUP:
+        bases = [_V2_SETUP[0]]
+    for base in bases:
         if not base.exists():
             continue
         for dirpath, dirnames, _ in os.walk(base):
             depth = len(Path(dirpath).relative_to(base).parts)
             for d in dirnames:
-                if d.startswith("ward-"):
+                if d.startswith("ward-") and not d.startswith("ward-tests-"):
                     found.append(os.path.join(dirpath, d))
             if depth >= 2:
                 dirnames[:] = []

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import container_pid, kill_container, self_cgroup_dirs
+from conftest import container_cgroup_bases, container_pid, kill_container
 
 
 def cgroup_dirs(name):
     """The container's cgroup directory in each hierarchy, while it runs."""
-    return [d / f"ward-{name}" for d in self_cgroup_dirs() if (d / f"ward-{name}").exists()]
+    return [d / f"ward-{name}" for d in container_cgroup_bases()
+            if (d / f"ward-{name}").exists()]
 
 
 def find_dir(name, controller_file):
@@ -78,8 +79,9 @@ def test_limits_are_written_to_the_cgroup(ward):
         if cpu:
             assert (cpu / "cpu.cfs_quota_us").read_text().strip() == "50000"
             assert (cpu / "cpu.cfs_period_us").read_text().strip() == "100000"
-            # weight 200 on the v2 scale is shares 2+(199*262142)/9999
-            assert int((cpu / "cpu.shares").read_text()) == 2 + (199 * 262142) // 9999
+            # weight 200 on the v2 scale: above the default (100 = 1024 shares),
+            # 100/9900 of the way from 1024 to 262144 shares
+            assert int((cpu / "cpu.shares").read_text()) == 1024 + (100 * 261120 + 4950) // 9900
         else:
             cpu = find_dir(name, "cpu.max")
             assert (cpu / "cpu.max").read_text().split() == ["50000", "100000"]
