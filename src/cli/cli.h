@@ -11,9 +11,9 @@
 #include "runtime/container.h"
 #include "util/err.h"
 
-#define EXIT_WARD_FAILED  125
-#define EXIT_CANNOT_EXEC  126
-#define EXIT_NOT_FOUND	  127
+#define EXIT_WARD_FAILED 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND   127
 
 struct cli_globals {
 	struct ward_ctx ctx;

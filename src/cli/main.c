@@ -12,9 +12,9 @@
 #include "util/strutil.h"
 
 static const struct cli_verb verbs[] = {
-	{"run", cli_run, "run a command in a new container, in the foreground"},
-	{"help", cli_help, "show help for a verb"},
-	{"version", cli_version, "show the version"},
+    {"run", cli_run, "run a command in a new container, in the foreground"},
+    {"help", cli_help, "show help for a verb"},
+    {"version", cli_version, "show the version"},
 };
 
 void cli_error(const char *object, const ward_err *err)
@@ -111,25 +111,26 @@ int cli_help(struct cli_globals *g, int argc, char **argv)
 int main(int argc, char **argv, char **envp)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"lib", required_argument, NULL, 'l'},
-		{"cgroup-parent", required_argument, NULL, 'c'},
-		{"log-level", required_argument, NULL, 'L'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"lib", required_argument, NULL, 'l'},
+	    {"cgroup-parent", required_argument, NULL, 'c'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_globals g = {
-		.ctx = {
-			.root_dir = getenv("WARD_ROOT") ? getenv("WARD_ROOT") : WARD_DEFAULT_ROOT,
-			.lib_dir = getenv("WARD_LIB") ? getenv("WARD_LIB") : WARD_DEFAULT_LIB,
-			.cgroup_parent = getenv("WARD_CGROUP_PARENT") ? getenv("WARD_CGROUP_PARENT")
-								       : "ward",
+	    .ctx =
+		{
+		    .root_dir = getenv("WARD_ROOT") ? getenv("WARD_ROOT") : WARD_DEFAULT_ROOT,
+		    .lib_dir = getenv("WARD_LIB") ? getenv("WARD_LIB") : WARD_DEFAULT_LIB,
+		    .cgroup_parent =
+			getenv("WARD_CGROUP_PARENT") ? getenv("WARD_CGROUP_PARENT") : "ward",
 		},
-		.log_level = WLOG_NOTICE,
-		.argv0 = argv,
-		.envp = envp,
+	    .log_level = WLOG_NOTICE,
+	    .argv0 = argv,
+	    .envp = envp,
 	};
 	const struct cli_verb *verb;
 	int c;
@@ -151,8 +152,9 @@ int main(int argc, char **argv, char **envp)
 		case 'L':
 			g.log_level = parse_log_level(optarg);
 			if (g.log_level < 0) {
-				cli_errorf(NULL, "--log-level: unknown level '%s' (error, warning, "
-						 "notice, info, debug)",
+				cli_errorf(NULL,
+					   "--log-level: unknown level '%s' (error, warning, "
+					   "notice, info, debug)",
 					   optarg);
 				return EXIT_WARD_FAILED;
 			}

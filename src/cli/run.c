@@ -48,16 +48,19 @@ static int parse_run_options(int argc, char **argv, struct run_settings *rs)
 
 		if (c == 'h') {
 			const char *text = help_page("run");
-			fputs(text ? text : "usage: ward run [OPTIONS] [--] COMMAND [ARG...]\n", stdout);
+			fputs(text ? text : "usage: ward run [OPTIONS] [--] COMMAND [ARG...]\n",
+			      stdout);
 			ret = 1;
 			break;
 		}
 		if (c == '?' || c == ':') {
 			if (optopt && optopt < OPT_BASE)
-				cli_errorf(NULL, "run: %s -%c", c == ':' ? "missing value for" : "unknown option",
+				cli_errorf(NULL, "run: %s -%c",
+					   c == ':' ? "missing value for" : "unknown option",
 					   optopt);
 			else if (optopt >= OPT_BASE)
-				cli_errorf(NULL, "run: missing value for --%s", ro[optopt - OPT_BASE].name);
+				cli_errorf(NULL, "run: missing value for --%s",
+					   ro[optopt - OPT_BASE].name);
 			else
 				cli_errorf(NULL, "run: unknown option '%s'", argv[optind - 1]);
 			ret = -EINVAL;
@@ -135,10 +138,10 @@ int cli_run(struct cli_globals *g, int argc, char **argv)
 {
 	struct run_settings rs;
 	struct ward_create_opts opts = {
-		.release = WARD_RELEASE_SYNC,
-		.kill_with_parent = true,
-		.write_state = true,
-		.stdio = {-1, -1, -1},
+	    .release = WARD_RELEASE_SYNC,
+	    .kill_with_parent = true,
+	    .write_state = true,
+	    .stdio = {-1, -1, -1},
 	};
 	struct ward_container *c = NULL;
 	struct ward_exit ex;

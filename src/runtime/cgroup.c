@@ -35,13 +35,30 @@ static void unescape_octal(char *s)
 static bool is_v1_controller_option(const char *o)
 {
 	static const char *const not_controllers[] = {
-		"rw",	 "ro",	   "xattr",	     "noprefix", "clone_children", "cpuset_v2_mode",
-		"none", "favordynmods", "nsdelegate", "relatime", "memory_localevents",
-		"memory_recursiveprot",
-		/* the kernel appends LSM and generic superblock options, e.g.
-		 * "rw,seclabel,cpuacct,cpu" on SELinux hosts */
-		"seclabel", "sync", "dirsync", "lazytime", "mand", "nosuid", "nodev", "noexec",
-		"noatime", "nodiratime",
+	    "rw",
+	    "ro",
+	    "xattr",
+	    "noprefix",
+	    "clone_children",
+	    "cpuset_v2_mode",
+	    "none",
+	    "favordynmods",
+	    "nsdelegate",
+	    "relatime",
+	    "memory_localevents",
+	    "memory_recursiveprot",
+	    /* the kernel appends LSM and generic superblock options, e.g.
+	     * "rw,seclabel,cpuacct,cpu" on SELinux hosts */
+	    "seclabel",
+	    "sync",
+	    "dirsync",
+	    "lazytime",
+	    "mand",
+	    "nosuid",
+	    "nodev",
+	    "noexec",
+	    "noatime",
+	    "nodiratime",
 	};
 
 	if (startswith(o, "release_agent="))
@@ -134,7 +151,8 @@ static int parse_mountinfo(struct cg_system *sys, const char *path, ward_err *er
 			continue;
 		if (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2"))
 			continue;
-		for (tok = strtok_r(line, " ", &save); tok && n < 12; tok = strtok_r(NULL, " ", &save))
+		for (tok = strtok_r(line, " ", &save); tok && n < 12;
+		     tok = strtok_r(NULL, " ", &save))
 			fields[n++] = tok;
 		if (n < 5)
 			continue;
@@ -200,7 +218,8 @@ static int parse_self_cgroup(struct cg_system *sys, const char *path, ward_err *
 			continue;
 		}
 		for (size_t i = 0; i < sys->n_v1; i++) {
-			if (sys->v1[i].self_path || !same_controller_set(sys->v1[i].controllers, c1 + 1))
+			if (sys->v1[i].self_path ||
+			    !same_controller_set(sys->v1[i].controllers, c1 + 1))
 				continue;
 			sys->v1[i].self_path = strdup(cgpath);
 		}
@@ -436,8 +455,8 @@ static int check_controllers(const struct ward_cgroup *cg, const struct ward_res
 		const char *what;
 		const char *controller;
 	} checks[] = {
-		{"memory limit", "memory"}, {"cpu limit", "cpu"},     {"cpuset", "cpuset"},
-		{"pids limit", "pids"},	    {"io weight", NULL},      {"hugepage limit", "hugetlb"},
+	    {"memory limit", "memory"}, {"cpu limit", "cpu"}, {"cpuset", "cpuset"},
+	    {"pids limit", "pids"},     {"io weight", NULL},  {"hugepage limit", "hugetlb"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
@@ -698,11 +717,11 @@ static int hybrid_freeze(struct ward_cgroup *cg, bool frozen, ward_err *err)
 }
 
 const struct cg_ops cg_ops_hybrid = {
-	.name = "hybrid",
-	.create = hybrid_create,
-	.apply = hybrid_apply,
-	.kill_all = hybrid_kill_all,
-	.destroy = hybrid_destroy,
-	.stats = hybrid_stats,
-	.freeze = hybrid_freeze,
+    .name = "hybrid",
+    .create = hybrid_create,
+    .apply = hybrid_apply,
+    .kill_all = hybrid_kill_all,
+    .destroy = hybrid_destroy,
+    .stats = hybrid_stats,
+    .freeze = hybrid_freeze,
 };

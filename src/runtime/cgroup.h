@@ -33,14 +33,14 @@ enum cg_layout {
 
 /* One v1 hierarchy (a mount of the cgroup v1 filesystem). */
 struct cg_hier {
-	char *controllers; /* "memory", "cpu,cpuacct", "name=systemd" */
-	char *mountpoint;  /* /sys/fs/cgroup/memory */
-	char *mount_root;  /* the "root" field of mountinfo, usually "/" */
-	char *self_path;   /* the caller's cgroup in this hierarchy */
-	char *dir;	   /* the container's cgroup directory (after create) */
-	int tasks_fd;	   /* opened by the parent, written by the child */
-	bool wanted;	   /* the container joins this hierarchy */
-	bool created;	   /* we made dir (and must remove it) */
+	char *controllers;   /* "memory", "cpu,cpuacct", "name=systemd" */
+	char *mountpoint;    /* /sys/fs/cgroup/memory */
+	char *mount_root;    /* the "root" field of mountinfo, usually "/" */
+	char *self_path;     /* the caller's cgroup in this hierarchy */
+	char *dir;           /* the container's cgroup directory (after create) */
+	int tasks_fd;        /* opened by the parent, written by the child */
+	bool wanted;         /* the container joins this hierarchy */
+	bool created;        /* we made dir (and must remove it) */
 	bool parent_created; /* we made the parent directory too */
 };
 
@@ -59,9 +59,9 @@ struct ward_cgroup {
 	bool opening; /* cgroup_open(): record paths of an existing cgroup */
 	const struct ward_resources *create_res; /* what create() prepares for */
 	struct cg_system sys;
-	char *rel_path;	     /* the cgroup, relative to the parent resolution */
-	char *v2_dir;	     /* the container's cgroup2 directory, if any */
-	int v2_fd;	     /* O_DIRECTORY fd for CLONE_INTO_CGROUP */
+	char *rel_path; /* the cgroup, relative to the parent resolution */
+	char *v2_dir;   /* the container's cgroup2 directory, if any */
+	int v2_fd;      /* O_DIRECTORY fd for CLONE_INTO_CGROUP */
 	bool v2_created;
 	bool v2_parent_created;
 	char *v2_parent_dir;
@@ -78,8 +78,7 @@ struct cg_stats {
 
 struct cg_ops {
 	const char *name;
-	int (*create)(struct ward_cgroup *cg, const char *parent, const char *leaf,
-		      ward_err *err);
+	int (*create)(struct ward_cgroup *cg, const char *parent, const char *leaf, ward_err *err);
 	int (*apply)(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err);
 	int (*kill_all)(struct ward_cgroup *cg);
 	int (*destroy)(struct ward_cgroup *cg, ward_err *err);

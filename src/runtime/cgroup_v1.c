@@ -54,7 +54,7 @@ static struct cg_hier *find_hier(struct ward_cgroup *cg, const char *controller)
  * and are joined only when asked for. */
 static bool hier_wanted(const struct cg_hier *h, const struct ward_resources *res)
 {
-	static const char *const always[] = {"memory", "pids", "cpu", "cpuacct",
+	static const char *const always[] = {"memory", "pids",    "cpu",    "cpuacct",
 					     "blkio",  "devices", "freezer"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
@@ -72,7 +72,8 @@ static char *parent_dir(const struct cg_hier *h, const char *parent)
 	if (streq(parent, "self"))
 		return cg_join_path(h->mountpoint, h->mount_root, h->self_path);
 	if (startswith(parent, "self/")) {
-		_cleanup_free_ char *self = cg_join_path(h->mountpoint, h->mount_root, h->self_path);
+		_cleanup_free_ char *self =
+		    cg_join_path(h->mountpoint, h->mount_root, h->self_path);
 		return self ? xasprintf("%s/%s", self, parent + 5) : NULL;
 	}
 	while (*parent == '/')
@@ -240,7 +241,8 @@ static int apply_memory(struct ward_cgroup *cg, const struct ward_resources *res
 			return r;
 		/* memory+swap: without --memory-swap the container gets no
 		 * swap at all, so the memory limit is a hard limit */
-		int64_t memsw = res->memory_swap == WARD_UNSET ? res->memory_limit : res->memory_swap;
+		int64_t memsw =
+		    res->memory_swap == WARD_UNSET ? res->memory_limit : res->memory_swap;
 		if (file_exists_in(h->dir, "memory.memsw.limit_in_bytes")) {
 			r = write_i64(h->dir, "memory.memsw.limit_in_bytes", memsw, err);
 			if (r < 0)
@@ -287,8 +289,9 @@ static int apply_cpu(struct ward_cgroup *cg, const struct ward_resources *res, w
 			return r;
 	}
 	if (res->cpu_shares != WARD_UNSET || res->cpu_weight != WARD_UNSET) {
-		int64_t shares = res->cpu_shares != WARD_UNSET ? res->cpu_shares
-							      : cg_weight_to_shares(res->cpu_weight);
+		int64_t shares = res->cpu_shares != WARD_UNSET
+				     ? res->cpu_shares
+				     : cg_weight_to_shares(res->cpu_weight);
 		r = write_i64(h->dir, "cpu.shares", shares, err);
 		if (r < 0)
 			return r;
@@ -384,8 +387,8 @@ static int apply_pids_hugetlb(struct ward_cgroup *cg, const struct ward_resource
 	}
 	h = find_hier(cg, "hugetlb");
 	for (size_t i = 0; h && i < res->n_hugepages; i++) {
-		_cleanup_free_ char *f = xasprintf("hugetlb.%s.limit_in_bytes",
-						   res->hugepages[i].pagesize);
+		_cleanup_free_ char *f =
+		    xasprintf("hugetlb.%s.limit_in_bytes", res->hugepages[i].pagesize);
 		if (!f)
 			return werr(err, ENOMEM, "cgroup");
 		r = write_i64(h->dir, f, (int64_t)res->hugepages[i].limit, err);
@@ -404,8 +407,9 @@ int cg_v1_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_e
 	    (r = apply_devices(cg, res, err)) < 0 || (r = apply_pids_hugetlb(cg, res, err)) < 0)
 		return r;
 	if (res->n_unified && cg->sys.layout == CG_LAYOUT_V1)
-		return werrx(err, ENOTSUP, "cgroup: unified (cgroup v2) keys such as '%s' need a "
-					   "cgroup v2 host; this host has cgroup v1",
+		return werrx(err, ENOTSUP,
+			     "cgroup: unified (cgroup v2) keys such as '%s' need a "
+			     "cgroup v2 host; this host has cgroup v1",
 			     res->unified[0].key);
 	return 0;
 }
@@ -555,8 +559,7 @@ int cg_v1_stats(struct ward_cgroup *cg, struct cg_stats *st)
 		if (cg_read_i64(h->dir, "memory.oom_control", "oom_kill", &v) == 0)
 			st->oom_kills = v;
 	}
-	if ((h = find_hier(cg, "cpuacct")) &&
-	    cg_read_i64(h->dir, "cpuacct.usage", NULL, &v) == 0)
+	if ((h = find_hier(cg, "cpuacct")) && cg_read_i64(h->dir, "cpuacct.usage", NULL, &v) == 0)
 		st->cpu_usage_usec = v / 1000;
 	if ((h = find_hier(cg, "pids")) && cg_read_i64(h->dir, "pids.current", NULL, &v) == 0)
 		st->pids_current = v;
@@ -573,12 +576,11 @@ int cg_v1_freeze(struct ward_cgroup *cg, bool frozen, ward_err *err)
 }
 
 const struct cg_ops cg_ops_v1 = {
-	.name = "v1",
-	.create = cg_v1_create,
-	.apply = cg_v1_apply,
-	.kill_all = cg_v1_kill_all,
-	.destroy = cg_v1_destroy,
-	.stats = cg_v1_stats,
-	.freeze = cg_v1_freeze,
+    .name = "v1",
+    .create = cg_v1_create,
+    .apply = cg_v1_apply,
+    .kill_all = cg_v1_kill_all,
+    .destroy = cg_v1_destroy,
+    .stats = cg_v1_stats,
+    .freeze = cg_v1_freeze,
 };
-

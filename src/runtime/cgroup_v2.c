@@ -52,13 +52,16 @@ static void wanted_controllers(const struct ward_cgroup *cg, const struct ward_r
 	bool pure = cg->sys.layout == CG_LAYOUT_V2;
 
 	out[0] = '\0';
-	if (pure && res && (res->memory_limit != WARD_UNSET || res->memory_swap != WARD_UNSET ||
-			    res->memory_reservation != WARD_UNSET) && v2_has(cg, "memory"))
+	if (pure && res &&
+	    (res->memory_limit != WARD_UNSET || res->memory_swap != WARD_UNSET ||
+	     res->memory_reservation != WARD_UNSET) &&
+	    v2_has(cg, "memory"))
 		strncat(out, " +memory", len - strlen(out) - 1);
 	if (pure && res && res->pids_limit != WARD_UNSET && v2_has(cg, "pids"))
 		strncat(out, " +pids", len - strlen(out) - 1);
-	if (pure && res && (res->cpu_quota != WARD_UNSET || res->cpu_weight != WARD_UNSET ||
-			    res->cpu_shares != WARD_UNSET || res->cpu_period != WARD_UNSET) &&
+	if (pure && res &&
+	    (res->cpu_quota != WARD_UNSET || res->cpu_weight != WARD_UNSET ||
+	     res->cpu_shares != WARD_UNSET || res->cpu_period != WARD_UNSET) &&
 	    v2_has(cg, "cpu"))
 		strncat(out, " +cpu", len - strlen(out) - 1);
 	if (res && (res->cpuset_cpus || res->cpuset_mems) && v2_has(cg, "cpuset") && pure)
@@ -106,14 +109,15 @@ static int enable_controllers(const char *mountpoint, const char *base, const ch
 		if (*todo) {
 			int r = write_file(sc, todo + 1);
 			if (r == -EBUSY)
-				return werrx(err, EBUSY,
-					     "cgroup: cannot enable controllers (%s) below %s: it holds "
-					     "processes, and cgroup v2 allows controllers only below "
-					     "cgroups without processes; choose another --cgroup-parent",
-					     todo + 1, path);
+				return werrx(
+				    err, EBUSY,
+				    "cgroup: cannot enable controllers (%s) below %s: it holds "
+				    "processes, and cgroup v2 allows controllers only below "
+				    "cgroups without processes; choose another --cgroup-parent",
+				    todo + 1, path);
 			if (r < 0)
-				return werr(err, -r, "cgroup: enable controllers (%s) in %s", todo + 1,
-					    sc);
+				return werr(err, -r, "cgroup: enable controllers (%s) in %s",
+					    todo + 1, sc);
 		}
 		*p = saved;
 		if (!saved)
@@ -131,8 +135,8 @@ static char *v2_parent_dir(const struct ward_cgroup *cg, const char *parent)
 		return cg_join_path(cg->sys.v2_mountpoint, cg->sys.v2_mount_root,
 				    cg->sys.v2_self_path);
 	if (startswith(parent, "self/")) {
-		_cleanup_free_ char *self = cg_join_path(cg->sys.v2_mountpoint,
-							 cg->sys.v2_mount_root, cg->sys.v2_self_path);
+		_cleanup_free_ char *self = cg_join_path(
+		    cg->sys.v2_mountpoint, cg->sys.v2_mount_root, cg->sys.v2_self_path);
 		return self ? xasprintf("%s/%s", self, parent + 5) : NULL;
 	}
 	while (*parent == '/')
@@ -276,11 +280,13 @@ static int apply_misc(struct ward_cgroup *cg, const struct ward_resources *res, 
 		return r;
 	if (res->cpuset_mems && (r = cg_write(d, "cpuset.mems", res->cpuset_mems, err)) < 0)
 		return r;
-	if (res->pids_limit != WARD_UNSET && (r = write_max(d, "pids.max", res->pids_limit, err)) < 0)
+	if (res->pids_limit != WARD_UNSET &&
+	    (r = write_max(d, "pids.max", res->pids_limit, err)) < 0)
 		return r;
 	if (res->io_weight != WARD_UNSET || res->blkio_weight != WARD_UNSET) {
-		int64_t w = res->io_weight != WARD_UNSET ? res->io_weight
-							 : 1 + (res->blkio_weight - 10) * 9999 / 990;
+		int64_t w = res->io_weight != WARD_UNSET
+				? res->io_weight
+				: 1 + (res->blkio_weight - 10) * 9999 / 990;
 		_cleanup_free_ char *iow = xasprintf("%s/io.weight", d);
 		if (iow && access(iow, F_OK) == 0) {
 			char buf[32];
@@ -330,15 +336,21 @@ int cg_v2_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_e
 	if (cg->sys.layout == CG_LAYOUT_HYBRID) {
 		/* only hugetlb (and raw unified keys) live on the v2 side here */
 		struct ward_resources only = {
-			.memory_limit = WARD_UNSET, .memory_swap = WARD_UNSET,
-			.memory_reservation = WARD_UNSET, .memory_swappiness = WARD_UNSET,
-			.cpu_quota = WARD_UNSET, .cpu_period = WARD_UNSET,
-			.cpu_weight = WARD_UNSET, .cpu_shares = WARD_UNSET,
-			.pids_limit = WARD_UNSET, .io_weight = WARD_UNSET,
-			.blkio_weight = WARD_UNSET,
-			.hugepages = v2_has(cg, "hugetlb") ? res->hugepages : NULL,
-			.n_hugepages = v2_has(cg, "hugetlb") ? res->n_hugepages : 0,
-			.unified = res->unified, .n_unified = res->n_unified,
+		    .memory_limit = WARD_UNSET,
+		    .memory_swap = WARD_UNSET,
+		    .memory_reservation = WARD_UNSET,
+		    .memory_swappiness = WARD_UNSET,
+		    .cpu_quota = WARD_UNSET,
+		    .cpu_period = WARD_UNSET,
+		    .cpu_weight = WARD_UNSET,
+		    .cpu_shares = WARD_UNSET,
+		    .pids_limit = WARD_UNSET,
+		    .io_weight = WARD_UNSET,
+		    .blkio_weight = WARD_UNSET,
+		    .hugepages = v2_has(cg, "hugetlb") ? res->hugepages : NULL,
+		    .n_hugepages = v2_has(cg, "hugetlb") ? res->n_hugepages : 0,
+		    .unified = res->unified,
+		    .n_unified = res->n_unified,
 		};
 		return apply_misc(cg, &only, err);
 	}
@@ -388,7 +400,8 @@ int cg_v2_kill_all(struct ward_cgroup *cg)
 
 		cg_write(cg->v2_dir, "cgroup.freeze", "1", &ignored);
 		if (pp && read_file(pp, &procs, NULL) == 0)
-			for (char *s = strtok_r(procs, "\n", &save); s; s = strtok_r(NULL, "\n", &save)) {
+			for (char *s = strtok_r(procs, "\n", &save); s;
+			     s = strtok_r(NULL, "\n", &save)) {
 				int pid;
 				if (parse_int(s, &pid) == 0 && pid > 0)
 					kill(pid, SIGKILL);
@@ -458,11 +471,11 @@ int cg_v2_freeze(struct ward_cgroup *cg, bool frozen, ward_err *err)
 }
 
 const struct cg_ops cg_ops_v2 = {
-	.name = "v2",
-	.create = cg_v2_create,
-	.apply = cg_v2_apply,
-	.kill_all = cg_v2_kill_all,
-	.destroy = cg_v2_destroy,
-	.stats = cg_v2_stats,
-	.freeze = cg_v2_freeze,
+    .name = "v2",
+    .create = cg_v2_create,
+    .apply = cg_v2_apply,
+    .kill_all = cg_v2_kill_all,
+    .destroy = cg_v2_destroy,
+    .stats = cg_v2_stats,
+    .freeze = cg_v2_freeze,
 };

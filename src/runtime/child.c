@@ -257,7 +257,8 @@ static void setup_stdio(struct child *ch)
 
 	for (int i = 0; i < 3; i++)
 		if (o->stdio[i] >= 0 && o->stdio[i] != i)
-			CHECK(ch, STEP_FDS, dup2(o->stdio[i], i) < 0 ? werr(&ch->err, errno, "stdio") : 0);
+			CHECK(ch, STEP_FDS,
+			      dup2(o->stdio[i], i) < 0 ? werr(&ch->err, errno, "stdio") : 0);
 	if (!ch->s->process.interactive && !ch->s->process.terminal && o->stdio[0] < 0 &&
 	    ch->null_fd >= 0)
 		CHECK(ch, STEP_FDS, dup2(ch->null_fd, 0) < 0 ? werr(&ch->err, errno, "stdin") : 0);
@@ -301,8 +302,8 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	/* 4. nothing we mount propagates to the host, nor the other way */
 	CHECK(ch, STEP_PROPAGATION,
 	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
-		      ? werr(&ch->err, errno, "make / private")
-		      : 0);
+		  ? werr(&ch->err, errno, "make / private")
+		  : 0);
 	/* 5-6. as host root: open what we need from the host, mount the root */
 	fs_ctx_init(&ch->fs, s, c->rootfs_mnt, userns);
 	CHECK(ch, STEP_OPEN_SOURCES, fs_open_sources(&ch->fs, &ch->err));
@@ -322,13 +323,13 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	if (s->ns[WNS_UTS].enabled && s->hostname)
 		CHECK(ch, STEP_HOSTNAME,
 		      sethostname(s->hostname, strlen(s->hostname)) < 0
-			      ? werr(&ch->err, errno, "sethostname %s", s->hostname)
-			      : 0);
+			  ? werr(&ch->err, errno, "sethostname %s", s->hostname)
+			  : 0);
 	if (s->ns[WNS_UTS].enabled && s->domainname)
 		CHECK(ch, STEP_HOSTNAME,
 		      setdomainname(s->domainname, strlen(s->domainname)) < 0
-			      ? werr(&ch->err, errno, "setdomainname %s", s->domainname)
-			      : 0);
+			  ? werr(&ch->err, errno, "setdomainname %s", s->domainname)
+			  : 0);
 	if (s->ns[WNS_NET].enabled && !s->ns[WNS_NET].path)
 		CHECK(ch, STEP_LOOPBACK, loopback_up(&ch->err));
 	/* 10. into the new root */
@@ -352,15 +353,16 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	if (s->process.no_new_privs)
 		CHECK(ch, STEP_NO_NEW_PRIVS,
 		      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
-			      ? werr(&ch->err, errno, "no_new_privs")
-			      : 0);
+			  ? werr(&ch->err, errno, "no_new_privs")
+			  : 0);
 	CHECK(ch, STEP_CWD, enter_cwd(s->process.cwd ? s->process.cwd : "/", &ch->err));
 	CHECK(ch, STEP_FDS,
 	      close_fds(sync_fd, c->opts.release == WARD_RELEASE_FIFO ? c->exec_fifo_fd : -1,
 			&ch->err));
 	CHECK(ch, STEP_EXEC, set_lsm_label(&s->process, &ch->err));
 	/* 13. created: wait to be released */
-	CHECK(ch, STEP_READY, sync_send(sync_fd, SYNC_READY) < 0 ? werr(&ch->err, EPIPE, "ready") : 0);
+	CHECK(ch, STEP_READY,
+	      sync_send(sync_fd, SYNC_READY) < 0 ? werr(&ch->err, EPIPE, "ready") : 0);
 	wait_release(ch);
 	if (!c->opts.kill_with_parent)
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -26,8 +26,8 @@
 #include "util/err.h"
 
 struct ward_ctx {
-	const char *root_dir;	   /* runtime state (--root) */
-	const char *lib_dir;	   /* store (--lib) */
+	const char *root_dir;      /* runtime state (--root) */
+	const char *lib_dir;       /* store (--lib) */
 	const char *cgroup_parent; /* --cgroup-parent: "ward", "self", or a path */
 };
 
@@ -40,7 +40,7 @@ struct ward_create_opts {
 	enum ward_release release;
 	bool kill_with_parent; /* the container dies if its creator dies */
 	bool write_state;      /* keep a state file under root_dir/NAME */
-	int stdio[3];	       /* fds for the container's 0,1,2; -1: inherit ours */
+	int stdio[3];          /* fds for the container's 0,1,2; -1: inherit ours */
 };
 
 /* The id of a failed start step, reported with the error. */
@@ -82,7 +82,7 @@ struct ward_container {
 	char *name;
 	char *state_dir;
 	char *rootfs_mnt; /* where the child assembles its root */
-	int state_fd;	  /* O_DIRECTORY fd of state_dir, flock'ed while we own it */
+	int state_fd;     /* O_DIRECTORY fd of state_dir, flock'ed while we own it */
 	struct ward_cgroup *cg;
 	struct ward_bpf bpf;
 	int cap_last;
@@ -90,7 +90,7 @@ struct ward_container {
 	pid_t pid;
 	int pidfd;
 	uint64_t pid_start; /* start time, clock ticks since boot (/proc/PID/stat) */
-	int sync_fd;	    /* parent end of the sync socket */
+	int sync_fd;        /* parent end of the sync socket */
 	int pty_master;
 	int exec_fifo_fd;
 	bool born_in_cgroup;
@@ -108,9 +108,9 @@ struct ward_container {
 
 /* Exit of the container's first process. */
 struct ward_exit {
-	int status;  /* exit code: own status, or 128+N */
-	int signal;  /* signal that killed it, 0 if it exited */
-	bool oom;    /* the OOM killer acted in the container's cgroup */
+	int status; /* exit code: own status, or 128+N */
+	int signal; /* signal that killed it, 0 if it exited */
+	bool oom;   /* the OOM killer acted in the container's cgroup */
 	bool core;
 };
 
@@ -137,6 +137,6 @@ int container_supervise(struct ward_container *c, struct ward_exit *ex, ward_err
 
 /* The default subordinate range used when /etc/subuid has none for root. */
 #define WARD_DEFAULT_SUBID_START 1000000000U
-#define WARD_SUBID_COUNT	 65536U
+#define WARD_SUBID_COUNT         65536U
 
 #endif

@@ -14,8 +14,8 @@
 #include "util/strutil.h"
 
 /* Calls fn for every well-formed "name:start:count" line. */
-static int subid_each(const char *file, int (*fn)(const char *name, uint32_t start,
-						  uint32_t count, void *data),
+static int subid_each(const char *file,
+		      int (*fn)(const char *name, uint32_t start, uint32_t count, void *data),
 		      void *data)
 {
 	_cleanup_fclose_ FILE *f = fopen(file, "re");
@@ -82,7 +82,7 @@ int subid_find(const char *file, const char *user, uid_t uid, struct subid_range
 
 struct overlap_data {
 	uint64_t lo, hi; /* candidate [lo, hi) */
-	uint64_t bump;	 /* largest end of an overlapping entry, or 0 */
+	uint64_t bump;   /* largest end of an overlapping entry, or 0 */
 };
 
 static int overlap_cb(const char *name, uint32_t start, uint32_t count, void *data)
@@ -144,10 +144,11 @@ int idmap_resolve_auto(struct ward_spec *s, const char *subuid, const char *subg
 		*used_default = true;
 	}
 	if (ru.count < 65536 || rg.count < 65536)
-		return werrx(err, ERANGE,
-			     "the subordinate id range for root (%u ids in %s, %u in %s) is smaller "
-			     "than the 65536 a container needs",
-			     ru.count, subuid, rg.count, subgid);
+		return werrx(
+		    err, ERANGE,
+		    "the subordinate id range for root (%u ids in %s, %u in %s) is smaller "
+		    "than the 65536 a container needs",
+		    ru.count, subuid, rg.count, subgid);
 	free(s->uid_maps);
 	free(s->gid_maps);
 	s->uid_maps = s->gid_maps = NULL;
@@ -185,4 +186,3 @@ uint32_t idmap_to_host(const struct ward_idmap *maps, size_t n, uint32_t id)
 			return maps[i].outside + (id - maps[i].inside);
 	return UINT32_MAX;
 }
-

@@ -34,5 +34,4 @@ int idmap_write(pid_t pid, const struct ward_idmap *maps, size_t n, bool gid, wa
 /* Map a container id to the host (UINT32_MAX when unmapped). */
 uint32_t idmap_to_host(const struct ward_idmap *maps, size_t n, uint32_t id);
 
-
 #endif

@@ -21,17 +21,17 @@ static const struct {
 	const char *name;
 	unsigned int major, minor;
 } default_devs[FS_N_DEFAULT_DEVS] = {
-	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-	{"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static const struct {
 	const char *path;
 	const char *target;
 } dev_links[] = {
-	{"/dev/ptmx", "pts/ptmx"},	   {"/dev/fd", "/proc/self/fd"},
-	{"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
-	{"/dev/stderr", "/proc/self/fd/2"},
+    {"/dev/ptmx", "pts/ptmx"},          {"/dev/fd", "/proc/self/fd"},
+    {"/dev/stdin", "/proc/self/fd/0"},  {"/dev/stdout", "/proc/self/fd/1"},
+    {"/dev/stderr", "/proc/self/fd/2"},
 };
 
 #define FDPATH_MAX 32
@@ -95,7 +95,8 @@ int fs_open_sources(struct fs_ctx *f, ward_err *err)
 			continue;
 		f->src_fds[i] = open(m->source, O_PATH | O_CLOEXEC);
 		if (f->src_fds[i] < 0 && !(errno == ENOENT && m->optional))
-			return werr(err, errno, "bind %s: open source %s", m->destination, m->source);
+			return werr(err, errno, "bind %s: open source %s", m->destination,
+				    m->source);
 	}
 	for (size_t i = 0; i < s->n_devices; i++) {
 		f->dev_fds[i] = -1;
@@ -127,7 +128,8 @@ int fs_setup_root(struct fs_ctx *f, ward_err *err)
 	} else {
 		/* the host template's skeleton: small, made read-only once
 		 * populated; uid=0 is the container's root in its user ns */
-		const char *opts = f->userns ? "mode=0755,size=1m,uid=0,gid=0" : "mode=0755,size=1m";
+		const char *opts =
+		    f->userns ? "mode=0755,size=1m,uid=0,gid=0" : "mode=0755,size=1m";
 		if (mount("ward-root", f->rootfs_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 			return werr(err, errno, "mount root tmpfs on %s", f->rootfs_mnt);
 	}
@@ -267,7 +269,8 @@ int fs_set_attrs(int fd, uint64_t attrs, bool recursive, const char *path, ward_
 	if ((attrs & MOUNT_ATTR__ATIME) != 0)
 		a.attr_clr |= MOUNT_ATTR__ATIME;
 	if (have_setattr) {
-		if (ward_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a) == 0)
+		if (ward_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+				       &a) == 0)
 			return 0;
 		if (errno != ENOSYS)
 			return werr(err, errno, "mount %s: set %s", path,
@@ -321,8 +324,9 @@ static int mount_special(struct fs_ctx *f, const struct ward_mount *m, int tgt, 
 		nfd = open_in_root(f->rootfd, m->destination, O_PATH);
 		if (nfd < 0)
 			return werr(err, -nfd, "mount %s", m->destination);
-		int r = fs_set_attrs(nfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-						  MOUNT_ATTR_NOEXEC,
+		int r = fs_set_attrs(nfd,
+				     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					 MOUNT_ATTR_NOEXEC,
 				     true, m->destination, err);
 		close(nfd);
 		return r;
@@ -398,7 +402,8 @@ static int mount_entry(struct fs_ctx *f, size_t i, ward_err *err)
 		return werr(err, -top, "mount %s: reopen", m->destination);
 	if (attrs && (r = fs_set_attrs(top, attrs, false, m->destination, err)) < 0)
 		return r;
-	if (m->rec_attr_set && (r = fs_set_attrs(top, m->rec_attr_set, true, m->destination, err)) < 0)
+	if (m->rec_attr_set &&
+	    (r = fs_set_attrs(top, m->rec_attr_set, true, m->destination, err)) < 0)
 		return r;
 	if (m->propagation) {
 		char tp[FDPATH_MAX];
@@ -473,7 +478,8 @@ static int make_node(struct fs_ctx *f, size_t i, ward_err *err)
 		/* device nodes made in a user namespace do not work: bind the
 		 * host's node instead */
 		if (f->dev_fds[i] < 0)
-			return werrx(err, ENOENT, "devices: %s does not exist on the host", d->path);
+			return werrx(err, ENOENT, "devices: %s does not exist on the host",
+				     d->path);
 		return bind_node(f, f->dev_fds[i], d->path, err);
 	}
 	if (!dir)
@@ -588,9 +594,9 @@ static int make_readonly(struct fs_ctx *f, const char *path, ward_err *err)
 	top = open_in_root(f->rootfd, path, O_PATH);
 	if (top < 0)
 		return werr(err, -top, "read-only %s", path);
-	return fs_set_attrs(top,
-			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			    true, path, err);
+	return fs_set_attrs(
+	    top, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true,
+	    path, err);
 }
 
 static int make_masked(struct fs_ctx *f, const char *path, ward_err *err)
@@ -630,14 +636,12 @@ int fs_masks(struct fs_ctx *f, ward_err *err)
 	const struct ward_spec *s = f->spec;
 	int r;
 
-	STRV_FOREACH(p, s->readonly_paths)
-	{
+	STRV_FOREACH (p, s->readonly_paths) {
 		r = make_readonly(f, *p, err);
 		if (r < 0)
 			return r;
 	}
-	STRV_FOREACH(p, s->masked_paths)
-	{
+	STRV_FOREACH (p, s->masked_paths) {
 		r = make_masked(f, *p, err);
 		if (r < 0)
 			return r;

@@ -25,10 +25,10 @@
 struct fs_ctx {
 	const struct ward_spec *spec;
 	const char *rootfs_mnt; /* an empty directory the root is mounted on */
-	bool userns;		/* the child is in a new user namespace */
-	int rootfd;		/* O_PATH fd of the new root's mount */
-	int *src_fds;		/* per spec mount: bind source (O_PATH) or -1 */
-	int *dev_fds;		/* per spec device: host node (O_PATH) or -1 */
+	bool userns;            /* the child is in a new user namespace */
+	int rootfd;             /* O_PATH fd of the new root's mount */
+	int *src_fds;           /* per spec mount: bind source (O_PATH) or -1 */
+	int *dev_fds;           /* per spec device: host node (O_PATH) or -1 */
 	int default_dev_fds[FS_N_DEFAULT_DEVS];
 	int devnull_fd;
 	int sys_fd; /* host /sys, for when sysfs cannot be mounted */

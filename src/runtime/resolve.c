@@ -39,7 +39,8 @@ static int append_rest(const char *resolved, const char *comp, const char *rest,
 {
 	size_t need = strlen(resolved) + 1 + strlen(comp) + strlen(rest) + 1;
 
-	if (strstr(rest, "/../") || (strlen(rest) >= 3 && strcmp(rest + strlen(rest) - 3, "/..") == 0))
+	if (strstr(rest, "/../") ||
+	    (strlen(rest) >= 3 && strcmp(rest + strlen(rest) - 3, "/..") == 0))
 		return -ENOENT;
 	if (need > outlen)
 		return -ENAMETOOLONG;
@@ -99,8 +100,8 @@ static int canonicalize(int rootfd, const char *path, char *out, size_t outlen)
 			continue;
 		}
 		/* look at the component as it is now, without following it */
-		dfd = *resolved ? openat(rootfd, resolved + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-								       O_CLOEXEC)
+		dfd = *resolved ? openat(rootfd, resolved + 1,
+					 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 				: dup(rootfd);
 		if (dfd < 0)
 			return errno == ENOENT ? append_rest(resolved, comp, p, out, outlen)
@@ -145,8 +146,8 @@ int open_in_root(int rootfd, const char *path, int flags)
 
 	if (openat2_state >= 0) {
 		struct ward_open_how how = {
-			.flags = (uint64_t)(flags | O_CLOEXEC),
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		    .flags = (uint64_t)(flags | O_CLOEXEC),
+		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
 		while (*path == '/')
 			path++;
@@ -255,9 +256,9 @@ static int mkpath_depth(int rootfd, const char *path, bool last_is_file, mode_t 
 			if (parent < 0)
 				return parent;
 			if (last && last_is_file) {
-				int ffd = openat(parent, name,
-						 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-						 0644);
+				int ffd = openat(
+				    parent, name,
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 				r = ffd < 0 ? -errno : 0;
 				if (ffd >= 0)
 					close(ffd);

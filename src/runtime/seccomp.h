@@ -18,8 +18,8 @@
 struct ward_bpf {
 	struct sock_filter *insns;
 	unsigned short len;
-	unsigned int flags;   /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
-	bool notify;	      /* the profile has SCMP_ACT_NOTIFY rules */
+	unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+	bool notify;        /* the profile has SCMP_ACT_NOTIFY rules */
 	bool from_cache;
 };
 

@@ -27,9 +27,9 @@
 #include "util/syscalls.h"
 
 static const unsigned long ns_clone_flag[WNS__MAX] = {
-	[WNS_USER] = CLONE_NEWUSER, [WNS_MNT] = CLONE_NEWNS,	    [WNS_PID] = CLONE_NEWPID,
-	[WNS_NET] = CLONE_NEWNET,   [WNS_IPC] = CLONE_NEWIPC,	    [WNS_UTS] = CLONE_NEWUTS,
-	[WNS_CGROUP] = CLONE_NEWCGROUP, [WNS_TIME] = CLONE_NEWTIME,
+    [WNS_USER] = CLONE_NEWUSER,     [WNS_MNT] = CLONE_NEWNS,    [WNS_PID] = CLONE_NEWPID,
+    [WNS_NET] = CLONE_NEWNET,       [WNS_IPC] = CLONE_NEWIPC,   [WNS_UTS] = CLONE_NEWUTS,
+    [WNS_CGROUP] = CLONE_NEWCGROUP, [WNS_TIME] = CLONE_NEWTIME,
 };
 
 static struct ward_container *container_new(const struct ward_ctx *ctx, struct ward_spec *spec,
@@ -106,9 +106,9 @@ static pid_t do_clone(struct ward_container *c, int *pidfd)
 	unsigned long ns = clone_ns_flags(c->spec);
 	int cgfd = cgroup_clone_fd(c->cg);
 	struct ward_clone_args args = {
-		.flags = ns | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		.exit_signal = SIGCHLD,
+	    .flags = ns | CLONE_PIDFD,
+	    .pidfd = (uint64_t)(uintptr_t)pidfd,
+	    .exit_signal = SIGCHLD,
 	};
 	long pid;
 

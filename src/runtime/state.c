@@ -57,7 +57,8 @@ int state_acquire(struct ward_container *c, ward_err *err)
 			return werr(err, errno, "state: open %s", c->state_dir);
 		if (flock(c->state_fd, LOCK_EX | LOCK_NB) < 0) {
 			closep(&c->state_fd);
-			return werrx(err, EEXIST, "a container named %s is already running", c->name);
+			return werrx(err, EEXIST, "a container named %s is already running",
+				     c->name);
 		}
 		/* nobody holds it: left behind by a ward that died */
 		closep(&c->state_fd);

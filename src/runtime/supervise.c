@@ -163,10 +163,10 @@ int container_supervise(struct ward_container *c, struct ward_exit *ex, ward_err
 	}
 	for (;;) {
 		struct pollfd p[4] = {
-			{.fd = c->pidfd, .events = POLLIN},
-			{.fd = sfd, .events = POLLIN},
-			{.fd = master, .events = POLLIN},
-			{.fd = (master >= 0 && stdin_open) ? STDIN_FILENO : -1, .events = POLLIN},
+		    {.fd = c->pidfd, .events = POLLIN},
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = master, .events = POLLIN},
+		    {.fd = (master >= 0 && stdin_open) ? STDIN_FILENO : -1, .events = POLLIN},
 		};
 
 		if (c->pidfd < 0) /* no pidfd: reap blocks below */

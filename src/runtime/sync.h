@@ -14,10 +14,10 @@
 
 enum sync_type {
 	SYNC_IDMAP_DONE = 1, /* parent -> child: id maps written, go on */
-	SYNC_START,	     /* parent -> child: exec now */
-	SYNC_READY,	     /* child -> parent: set up, waiting (created) */
-	SYNC_ERROR,	     /* child -> parent: a step failed */
-	SYNC_PTY,	     /* child -> parent: the pty master, as SCM_RIGHTS */
+	SYNC_START,          /* parent -> child: exec now */
+	SYNC_READY,          /* child -> parent: set up, waiting (created) */
+	SYNC_ERROR,          /* child -> parent: a step failed */
+	SYNC_PTY,            /* child -> parent: the pty master, as SCM_RIGHTS */
 };
 
 struct sync_msg {

@@ -163,7 +163,8 @@ int user_resolve(struct ward_spec *s, bool home_explicit, ward_err *err)
 				free(pw.name);
 				free(pw.home);
 				return werrx(err, ENOENT,
-					     "group '%s' is not in the container's /etc/group", group);
+					     "group '%s' is not in the container's /etc/group",
+					     group);
 			}
 		}
 	}

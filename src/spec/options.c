@@ -70,7 +70,8 @@ static int check_dest(const char *dst, ward_err *err)
 {
 	if (dst[0] != '/')
 		return werrx(err, EINVAL, "destination '%s' is not an absolute path", dst);
-	if (strstr(dst, "/../") || strcmp(dst + strlen(dst) - (strlen(dst) >= 3 ? 3 : 0), "/..") == 0)
+	if (strstr(dst, "/../") ||
+	    strcmp(dst + strlen(dst) - (strlen(dst) >= 3 ? 3 : 0), "/..") == 0)
 		return werrx(err, EINVAL, "destination '%s' contains '..'", dst);
 	if (streq(dst, "/"))
 		return werrx(err, EINVAL, "cannot mount over the container's /");
@@ -107,11 +108,11 @@ static int opt_bind(struct run_settings *rs, const char *v, ward_err *err)
 	if (!src)
 		return werr(err, errno, "source %s", copy);
 	struct ward_mount m = {
-		.destination = dst,
-		.type = (char *)"bind",
-		.source = src,
-		.flags = MS_BIND | MS_REC,
-		.rec_attr_set = (mode && streq(mode, "ro")) ? MOUNT_ATTR_RDONLY : 0,
+	    .destination = dst,
+	    .type = (char *)"bind",
+	    .source = src,
+	    .flags = MS_BIND | MS_REC,
+	    .rec_attr_set = (mode && streq(mode, "ro")) ? MOUNT_ATTR_RDONLY : 0,
 	};
 	return spec_add_mount(rs->spec, &m, true) < 0 ? werr(err, ENOMEM, "bind") : 0;
 }
@@ -133,7 +134,8 @@ static int opt_tmpfs(struct run_settings *rs, const char *v, ward_err *err)
 	r = check_dest(copy, err);
 	if (r < 0)
 		return r;
-	for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+	for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
 		if (startswith(o, "size=")) {
 			int64_t sz;
 			if (parse_size(o + 5, &sz) < 0 || sz <= 0)
@@ -147,16 +149,17 @@ static int opt_tmpfs(struct run_settings *rs, const char *v, ward_err *err)
 			if (*end || mode > 07777)
 				return werrx(err, EINVAL, "invalid mode '%s'", o + 5);
 		} else {
-			return werrx(err, EINVAL, "unknown tmpfs option '%s' (size=BYTES, mode=OCTAL)", o);
+			return werrx(err, EINVAL,
+				     "unknown tmpfs option '%s' (size=BYTES, mode=OCTAL)", o);
 		}
 	}
 	snprintf(data, sizeof(data), "mode=%lo%s", mode, size);
 	struct ward_mount m = {
-		.destination = copy,
-		.type = (char *)"tmpfs",
-		.source = (char *)"tmpfs",
-		.data = data,
-		.flags = MS_NOSUID | MS_NODEV,
+	    .destination = copy,
+	    .type = (char *)"tmpfs",
+	    .source = (char *)"tmpfs",
+	    .data = data,
+	    .flags = MS_NOSUID | MS_NODEV,
 	};
 	return spec_add_mount(rs->spec, &m, true) < 0 ? werr(err, ENOMEM, "tmpfs") : 0;
 }
@@ -232,7 +235,8 @@ static int opt_userns(struct run_settings *rs, const char *v, ward_err *err)
 
 	if (streq(v, "auto") || streq(v, "host")) {
 		if (rs->userns_explicit_seen)
-			return werrx(err, EINVAL, "'%s' cannot be combined with explicit mappings", v);
+			return werrx(err, EINVAL, "'%s' cannot be combined with explicit mappings",
+				     v);
 		s->userns_mode = streq(v, "auto") ? WUSERNS_AUTO : WUSERNS_HOST;
 		s->ns[WNS_USER].enabled = s->userns_mode == WUSERNS_AUTO;
 		return 0;
@@ -452,8 +456,8 @@ static int opt_cpuset_cpus(struct run_settings *rs, const char *v, ward_err *err
 		return werrx(err, EINVAL, "'%s' is not a CPU list such as 0-3,5", v);
 	maxcpu = parse_cpu_list_max(v);
 	if (ncpu > 0 && maxcpu >= ncpu)
-		return werrx(err, EINVAL, "'%s' names a CPU this host does not have (CPUs 0-%ld)", v,
-			     ncpu - 1);
+		return werrx(err, EINVAL, "'%s' names a CPU this host does not have (CPUs 0-%ld)",
+			     v, ncpu - 1);
 	free(rs->spec->res.cpuset_cpus);
 	rs->spec->res.cpuset_cpus = strdup(v);
 	return rs->spec->res.cpuset_cpus ? 0 : werr(err, ENOMEM, "cpuset");
@@ -489,33 +493,33 @@ static int opt_stop_signal(struct run_settings *rs, const char *v, ward_err *err
 }
 
 static const struct run_option options[] = {
-	{"name", 0, true, "ward.name", "NAME", opt_name},
-	{"hostname", 0, true, "ward.hostname", "NAME", opt_hostname},
-	{"rootfs", 0, true, "ward.rootfs", "DIR", opt_rootfs},
-	{"read-only", 0, false, "ward.rootfs.readonly", NULL, opt_read_only},
-	{"bind", 0, true, "ward.bind", "SRC:DST[:ro|rw]", opt_bind},
-	{"tmpfs", 0, true, "ward.tmpfs", "DST[:size=BYTES]", opt_tmpfs},
-	{"env", 'e', true, "ward.env", "KEY=VALUE", opt_env},
-	{"cwd", 'w', true, "ward.cwd", "DIR", opt_cwd},
-	{"user", 'u', true, "ward.user", "UID[:GID]", opt_user},
-	{"init", 0, false, "ward.init", NULL, opt_init},
-	{"tty", 't', false, "ward.tty", NULL, opt_tty},
-	{"interactive", 'i', false, "ward.interactive", NULL, opt_interactive},
-	{"config", 0, true, NULL, "FILE", opt_config},
-	{"userns", 0, true, "ward.userns", "auto|host|IN:HOST:COUNT", opt_userns},
-	{"cap-add", 0, true, "ward.cap.add", "CAP", opt_cap_add},
-	{"cap-drop", 0, true, "ward.cap.drop", "CAP|all", opt_cap_drop},
-	{"seccomp", 0, true, "ward.seccomp", "FILE|unconfined", opt_seccomp},
-	{"security-opt", 0, true, "ward.security", "OPT", opt_security_opt},
-	{"memory", 'm', true, "ward.memory", "BYTES", opt_memory},
-	{"memory-swap", 0, true, "ward.memory.swap", "BYTES", opt_memory_swap},
-	{"cpus", 0, true, "ward.cpus", "N.N", opt_cpus},
-	{"cpu-weight", 0, true, "ward.cpu.weight", "N", opt_cpu_weight},
-	{"cpuset-cpus", 0, true, "ward.cpuset.cpus", "LIST", opt_cpuset_cpus},
-	{"pids-limit", 0, true, "ward.pids.limit", "N", opt_pids_limit},
-	{"io-weight", 0, true, "ward.io.weight", "N", opt_io_weight},
-	{"net", 0, true, "ward.net", "NETWORK", opt_net},
-	{"stop-signal", 0, true, "ward.stop.signal", "SIGNAL", opt_stop_signal},
+    {"name", 0, true, "ward.name", "NAME", opt_name},
+    {"hostname", 0, true, "ward.hostname", "NAME", opt_hostname},
+    {"rootfs", 0, true, "ward.rootfs", "DIR", opt_rootfs},
+    {"read-only", 0, false, "ward.rootfs.readonly", NULL, opt_read_only},
+    {"bind", 0, true, "ward.bind", "SRC:DST[:ro|rw]", opt_bind},
+    {"tmpfs", 0, true, "ward.tmpfs", "DST[:size=BYTES]", opt_tmpfs},
+    {"env", 'e', true, "ward.env", "KEY=VALUE", opt_env},
+    {"cwd", 'w', true, "ward.cwd", "DIR", opt_cwd},
+    {"user", 'u', true, "ward.user", "UID[:GID]", opt_user},
+    {"init", 0, false, "ward.init", NULL, opt_init},
+    {"tty", 't', false, "ward.tty", NULL, opt_tty},
+    {"interactive", 'i', false, "ward.interactive", NULL, opt_interactive},
+    {"config", 0, true, NULL, "FILE", opt_config},
+    {"userns", 0, true, "ward.userns", "auto|host|IN:HOST:COUNT", opt_userns},
+    {"cap-add", 0, true, "ward.cap.add", "CAP", opt_cap_add},
+    {"cap-drop", 0, true, "ward.cap.drop", "CAP|all", opt_cap_drop},
+    {"seccomp", 0, true, "ward.seccomp", "FILE|unconfined", opt_seccomp},
+    {"security-opt", 0, true, "ward.security", "OPT", opt_security_opt},
+    {"memory", 'm', true, "ward.memory", "BYTES", opt_memory},
+    {"memory-swap", 0, true, "ward.memory.swap", "BYTES", opt_memory_swap},
+    {"cpus", 0, true, "ward.cpus", "N.N", opt_cpus},
+    {"cpu-weight", 0, true, "ward.cpu.weight", "N", opt_cpu_weight},
+    {"cpuset-cpus", 0, true, "ward.cpuset.cpus", "LIST", opt_cpuset_cpus},
+    {"pids-limit", 0, true, "ward.pids.limit", "N", opt_pids_limit},
+    {"io-weight", 0, true, "ward.io.weight", "N", opt_io_weight},
+    {"net", 0, true, "ward.net", "NETWORK", opt_net},
+    {"stop-signal", 0, true, "ward.stop.signal", "SIGNAL", opt_stop_signal},
 };
 
 const struct run_option *run_options(size_t *n)

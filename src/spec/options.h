@@ -19,14 +19,14 @@ struct run_settings {
 	bool hostname_set;
 	bool userns_explicit_seen;
 	char **config_files; /* --config, in order */
-	char **nets;	     /* --net values, in order (networking consumes them) */
+	char **nets;         /* --net values, in order (networking consumes them) */
 };
 
 struct run_option {
-	const char *name;  /* long option, without "--" */
-	int short_name;	   /* 0 when none */
+	const char *name; /* long option, without "--" */
+	int short_name;   /* 0 when none */
 	bool has_arg;
-	const char *key;   /* config file key ("ward.memory") */
+	const char *key; /* config file key ("ward.memory") */
 	const char *metavar;
 	int (*apply)(struct run_settings *rs, const char *value, ward_err *err);
 };

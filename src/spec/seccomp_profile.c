@@ -246,8 +246,7 @@ static int check_keys(const struct parser *p, const char *path, json_t *obj,
 	json_t *v;
 	char q[72];
 
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		bool ok = false;
 
 		for (size_t i = 0; known[i] && !ok; i++)
@@ -296,8 +295,7 @@ static int get_strv(const struct parser *p, const char *path, json_t *v, const c
 		return 0;
 	if (!json_is_array(v))
 		return perr(p, path, "expected an array of strings");
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach (v, i, e) {
 		const char *s, *stored;
 		char q[72];
 		int r;
@@ -363,8 +361,7 @@ static int parse_caps(const struct parser *p, const char *path, json_t *v, uint6
 		return 0;
 	if (!json_is_array(v))
 		return perr(p, path, "expected an array of strings");
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach (v, i, e) {
 		char full[80], q[72];
 		cap_value_t cap;
 		const char *s;
@@ -558,8 +555,7 @@ static int parse_rule(const struct parser *p, const char *path, json_t *v,
 		rule->args = calloc(json_array_size(e) + 1, sizeof(*rule->args));
 		if (!rule->args)
 			return enomem(p);
-		json_array_foreach(e, i, a)
-		{
+		json_array_foreach (e, i, a) {
 			char apath[PATH_MAX_LEN];
 
 			path_index(apath, kpath, i);
@@ -595,8 +591,7 @@ static int parse_arch_map(const struct parser *p, json_t *v, struct ward_seccomp
 
 	if (!json_is_array(v))
 		return perr(p, "archMap", "expected an array");
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach (v, i, e) {
 		char path[PATH_MAX_LEN], kpath[PATH_MAX_LEN], q[72];
 		_cleanup_strv_ char **subs = NULL;
 		const char *arch, *canon;
@@ -724,8 +719,7 @@ static int parse_profile(const struct parser *p, json_t *obj, struct ward_seccom
 	sc->rules = calloc(json_array_size(e), sizeof(*sc->rules));
 	if (!sc->rules)
 		return enomem(p);
-	json_array_foreach(e, i, entry)
-	{
+	json_array_foreach (e, i, entry) {
 		char path[PATH_MAX_LEN];
 		struct ward_seccomp_rule *rule = &sc->rules[sc->n_rules++];
 
@@ -846,7 +840,8 @@ int seccomp_profile_serialize(const struct ward_seccomp *sc, uint64_t caps, char
 
 	put_bytes(&b, magic, sizeof(magic));
 	put_u64(&b, SERIALIZE_VERSION);
-	put_u64(&b, ver ? ((uint64_t)ver->major << 32 | (uint64_t)ver->minor << 16 | ver->micro) : 0);
+	put_u64(&b,
+		ver ? ((uint64_t)ver->major << 32 | (uint64_t)ver->minor << 16 | ver->micro) : 0);
 	put_u64(&b, caps & relevant);
 	put_u64(&b, (uint64_t)sc->default_action);
 	put_u64(&b, (uint64_t)(int64_t)sc->default_errno);

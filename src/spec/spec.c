@@ -158,7 +158,8 @@ int spec_remove_mount(struct ward_spec *s, const char *destination)
 		if (!streq(s->mounts[i].destination, destination))
 			continue;
 		mount_entry_clear(&s->mounts[i]);
-		memmove(&s->mounts[i], &s->mounts[i + 1], (s->n_mounts - i - 1) * sizeof(*s->mounts));
+		memmove(&s->mounts[i], &s->mounts[i + 1],
+			(s->n_mounts - i - 1) * sizeof(*s->mounts));
 		s->n_mounts--;
 		return 1;
 	}
@@ -245,8 +246,7 @@ const char *spec_get_env(const struct ward_spec *s, const char *key)
 {
 	size_t klen = strlen(key);
 
-	STRV_FOREACH(p, s->process.env)
-	{
+	STRV_FOREACH (p, s->process.env) {
 		if (strncmp(*p, key, klen) == 0 && (*p)[klen] == '=')
 			return *p + klen + 1;
 	}
@@ -259,9 +259,9 @@ uint64_t spec_default_caps(void)
 	 * container forges frames) and CAP_MKNOD (device nodes are ward's job).
 	 * See docs/architecture.md, "Privileges". */
 	static const int caps[] = {
-		CAP_CHOWN,	      CAP_DAC_OVERRIDE, CAP_FOWNER,	    CAP_FSETID,
-		CAP_KILL,	      CAP_SETGID,	CAP_SETUID,	    CAP_SETPCAP,
-		CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,	CAP_AUDIT_WRITE, CAP_SETFCAP,
+	    CAP_CHOWN,       CAP_DAC_OVERRIDE, CAP_FOWNER,  CAP_FSETID,           CAP_KILL,
+	    CAP_SETGID,      CAP_SETUID,       CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	    CAP_AUDIT_WRITE, CAP_SETFCAP,
 	};
 	uint64_t set = 0;
 
@@ -284,35 +284,51 @@ struct default_mount {
 };
 
 static const struct default_mount default_mounts[] = {
-	{"/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
-	{"/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=65536k",
-	 true},
-	{"/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-	 "newinstance,ptmxmode=0666,mode=0620,gid=5", true},
-	{"/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
-	 true},
-	{"/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
-	{"/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, true},
-	{"/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true},
-	{"/var/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true},
-	{"/run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", true},
+    {"/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
+    {"/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=65536k",
+     true},
+    {"/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+     "newinstance,ptmxmode=0666,mode=0620,gid=5", true},
+    {"/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", true},
+    {"/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
+    {"/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, true},
+    {"/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true},
+    {"/var/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true},
+    {"/run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", true},
 };
 
 /* Host directories the host template shares read-only. */
 static const char *const host_template_dirs[] = {
-	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
 };
 
 static const char *const default_masked[] = {
-	"/proc/acpi",	       "/proc/asound",	     "/proc/kcore",	  "/proc/keys",
-	"/proc/key-users",     "/proc/kmsg",	     "/proc/latency_stats", "/proc/timer_list",
-	"/proc/timer_stats",   "/proc/sched_debug",  "/proc/scsi",	  "/proc/kpagecount",
-	"/proc/kpageflags",    "/proc/kpagecgroup",  "/proc/sysrq-trigger", "/sys/firmware",
-	"/sys/devices/virtual/powercap", "/sys/kernel/debug", "/sys/kernel/tracing",
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/key-users",
+    "/proc/kmsg",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/proc/kpagecount",
+    "/proc/kpageflags",
+    "/proc/kpagecgroup",
+    "/proc/sysrq-trigger",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    "/sys/kernel/debug",
+    "/sys/kernel/tracing",
 };
 
 static const char *const default_readonly[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
 };
 
 static int add_host_template(struct ward_spec *s, ward_err *err)
@@ -342,12 +358,12 @@ static int add_host_template(struct ward_spec *s, ward_err *err)
 		if (!S_ISDIR(st.st_mode))
 			continue;
 		struct ward_mount m = {
-			.destination = (char *)d,
-			.type = (char *)"bind",
-			.source = (char *)d,
-			.flags = MS_BIND | MS_REC,
-			.rec_attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-			.host_template = true,
+		    .destination = (char *)d,
+		    .type = (char *)"bind",
+		    .source = (char *)d,
+		    .flags = MS_BIND | MS_REC,
+		    .rec_attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		    .host_template = true,
 		};
 		if (spec_add_mount(s, &m, true) < 0)
 			return werr(err, ENOMEM, "host template");
@@ -367,11 +383,11 @@ int spec_add_default_filesystem(struct ward_spec *s, ward_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
 		const struct default_mount *d = &default_mounts[i];
 		struct ward_mount m = {
-			.destination = (char *)d->destination,
-			.type = (char *)d->type,
-			.source = (char *)d->source,
-			.data = (char *)d->data,
-			.flags = d->flags,
+		    .destination = (char *)d->destination,
+		    .type = (char *)d->type,
+		    .source = (char *)d->source,
+		    .data = (char *)d->data,
+		    .flags = d->flags,
 		};
 
 		if (!host_template && !d->rootfs_too)
@@ -396,16 +412,18 @@ int spec_init_run_defaults(struct ward_spec *s, ward_err *err)
 {
 	uint64_t caps = spec_default_caps();
 	static const char *const env[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=/root",
-		"container=ward",
+	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	    "HOME=/root",
+	    "container=ward",
 	};
 
 	for (int i = 0; i < WNS__MAX; i++)
 		s->ns[i].enabled = i != WNS_TIME;
 	s->userns_mode = WUSERNS_AUTO;
 	s->process.caps = (struct ward_caps){
-		.bounding = caps, .effective = caps, .permitted = caps,
+	    .bounding = caps,
+	    .effective = caps,
+	    .permitted = caps,
 	};
 	s->process.no_new_privs = true;
 	for (size_t i = 0; i < ARRAY_SIZE(env); i++)

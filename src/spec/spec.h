@@ -42,16 +42,17 @@ struct ward_idmap {
 };
 
 struct ward_mount {
-	char *destination; /* absolute path inside the container */
-	char *type;	   /* "bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue", ... */
-	char *source;	   /* host path for binds, fs source otherwise */
-	char *data;	   /* filesystem options passed to mount(2) */
-	unsigned long flags;	   /* MS_* flags applied when mounting */
-	unsigned long propagation; /* MS_PRIVATE / MS_SLAVE / MS_SHARED / MS_UNBINDABLE (| MS_REC) */
-	uint64_t rec_attr_set;	   /* MOUNT_ATTR_* applied to the whole subtree (rro, rnosuid...) */
+	char *destination;   /* absolute path inside the container */
+	char *type;          /* "bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue", ... */
+	char *source;        /* host path for binds, fs source otherwise */
+	char *data;          /* filesystem options passed to mount(2) */
+	unsigned long flags; /* MS_* flags applied when mounting */
+	unsigned long
+	    propagation;       /* MS_PRIVATE / MS_SLAVE / MS_SHARED / MS_UNBINDABLE (| MS_REC) */
+	uint64_t rec_attr_set; /* MOUNT_ATTR_* applied to the whole subtree (rro, rnosuid...) */
 	uint64_t rec_attr_clr;
-	bool optional;		   /* skip silently when the source does not exist */
-	bool host_template;	   /* part of the host template, not user supplied */
+	bool optional;              /* skip silently when the source does not exist */
+	bool host_template;         /* part of the host template, not user supplied */
 	struct ward_idmap *uid_map; /* idmapped mount (NULL: none) */
 	size_t n_uid_map;
 	struct ward_idmap *gid_map;
@@ -94,7 +95,7 @@ struct ward_process {
 	char *user; /* as given (name or number) until the runtime resolves it */
 	struct ward_caps caps;
 	bool no_new_privs;
-	bool terminal;	  /* allocate a pty from the container's devpts */
+	bool terminal;    /* allocate a pty from the container's devpts */
 	bool interactive; /* keep stdin attached */
 	unsigned int console_height, console_width;
 	struct ward_rlimit *rlimits;
@@ -107,9 +108,9 @@ struct ward_process {
 
 struct ward_device_rule {
 	bool allow;
-	char type; /* 'a', 'c', 'b' */
+	char type;            /* 'a', 'c', 'b' */
 	int64_t major, minor; /* -1 = any */
-	char access[4];	      /* subset of "rwm" */
+	char access[4];       /* subset of "rwm" */
 };
 
 struct ward_kv {
@@ -135,8 +136,8 @@ struct ward_resources {
 	int64_t cpu_shares; /* cgroup v1 scale 2..262144 */
 	char *cpuset_cpus;
 	char *cpuset_mems;
-	int64_t pids_limit; /* -1 = unlimited */
-	int64_t io_weight;  /* cgroup v2 scale 1..10000 */
+	int64_t pids_limit;   /* -1 = unlimited */
+	int64_t io_weight;    /* cgroup v2 scale 1..10000 */
 	int64_t blkio_weight; /* cgroup v1 scale 10..1000 */
 	struct ward_hugepage_limit *hugepages;
 	size_t n_hugepages;
@@ -195,7 +196,7 @@ struct ward_seccomp {
 	enum ward_seccomp_action default_action;
 	int default_errno;
 	char **architectures; /* "SCMP_ARCH_X86_64", ... (empty: native + compat) */
-	char **flags;	      /* "SECCOMP_FILTER_FLAG_LOG", ... */
+	char **flags;         /* "SECCOMP_FILTER_FLAG_LOG", ... */
 	char *listener_path;
 	char *listener_metadata;
 	struct ward_seccomp_rule *rules;
@@ -227,8 +228,8 @@ struct ward_hooks {
 struct ward_net_spec; /* src/net: interfaces and firewall policy */
 
 enum ward_userns_mode {
-	WUSERNS_AUTO,	  /* a subordinate range chosen by ward */
-	WUSERNS_HOST,	  /* no user namespace: container root is host root */
+	WUSERNS_AUTO,     /* a subordinate range chosen by ward */
+	WUSERNS_HOST,     /* no user namespace: container root is host root */
 	WUSERNS_EXPLICIT, /* uid_maps/gid_maps as given */
 };
 

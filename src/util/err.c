@@ -4,9 +4,8 @@
 
 #include "util/err.h"
 
-__attribute__((format(printf, 4, 0))) static void vset(ward_err *e, int errnum,
-							 int with_strerror,
-							 const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void vset(ward_err *e, int errnum, int with_strerror,
+						       const char *fmt, va_list ap)
 {
 	int n;
 

@@ -20,7 +20,7 @@ void ward_log_set_handler(ward_log_fn fn, void *data, enum ward_log_level max);
 int ward_log_enabled(enum ward_log_level level);
 void wlog(enum ward_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define wdebug(...)  wlog(WLOG_DEBUG, __VA_ARGS__)
+#define wdebug(...) wlog(WLOG_DEBUG, __VA_ARGS__)
 /* a debug line with the milliseconds since the first wtime() call */
 void wtime(const char *phase);
 #define winfo(...)   wlog(WLOG_INFO, __VA_ARGS__)

@@ -11,8 +11,8 @@
 
 /* NULL-terminated string vectors */
 size_t strv_length(char *const *v);
-int strv_push(char ***v, const char *s);     /* copies s; -ENOMEM on failure */
-int strv_push_own(char ***v, char *s);        /* takes s */
+int strv_push(char ***v, const char *s); /* copies s; -ENOMEM on failure */
+int strv_push_own(char ***v, char *s);   /* takes s */
 char **strv_copy(char *const *v);
 bool strv_contains(char *const *v, const char *s);
 #define STRV_FOREACH(s, v) for (char *const *s = (v); s && *s; s++)

@@ -37,25 +37,44 @@
 static const char *errname(int e)
 {
 	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case EROFS: return "EROFS";
-	case ENOSYS: return "ENOSYS";
-	case EINVAL: return "EINVAL";
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case ETXTBSY: return "ETXTBSY";
-	case EEXIST: return "EEXIST";
-	case ENOTDIR: return "ENOTDIR";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case ENETUNREACH: return "ENETUNREACH";
-	case EHOSTUNREACH: return "EHOSTUNREACH";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case 0:
+		return "OK";
+	case EPERM:
+		return "EPERM";
+	case ENOENT:
+		return "ENOENT";
+	case EACCES:
+		return "EACCES";
+	case EROFS:
+		return "EROFS";
+	case ENOSYS:
+		return "ENOSYS";
+	case EINVAL:
+		return "EINVAL";
+	case EBADF:
+		return "EBADF";
+	case EFAULT:
+		return "EFAULT";
+	case ETXTBSY:
+		return "ETXTBSY";
+	case EEXIST:
+		return "EEXIST";
+	case ENOTDIR:
+		return "ENOTDIR";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENOMEM:
+		return "ENOMEM";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
 	default: {
 		static char buf[32];
 		snprintf(buf, sizeof(buf), "E%d", e);
@@ -189,7 +208,8 @@ static int cmd_status(int argc, char **argv)
 		return 1;
 	while (fgets(line, sizeof(line), f))
 		for (int i = 1; i < argc; i++)
-			if (strncmp(line, argv[i], strlen(argv[i])) == 0 && line[strlen(argv[i])] == ':')
+			if (strncmp(line, argv[i], strlen(argv[i])) == 0 &&
+			    line[strlen(argv[i])] == ':')
 				fputs(line, stdout);
 	fclose(f);
 	return 0;
@@ -273,7 +293,8 @@ static int cmd_hog(int argc, char **argv)
 	long mb = argc > 1 ? atol(argv[1]) : 1024;
 
 	for (long i = 0; i < mb; i++) {
-		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *p =
+		    mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
 			printf("mmap failed at %ld MB\n", i);
 			return 3;
@@ -438,8 +459,9 @@ static int cmd_stat(int argc, char **argv)
 		if (stat(argv[i], &st) < 0)
 			printf("%s %s\n", argv[i], errname(errno));
 		else
-			printf("%s %lu:%lu uid=%u gid=%u mode=%o\n", argv[i], (unsigned long)st.st_dev,
-			       (unsigned long)st.st_ino, st.st_uid, st.st_gid, st.st_mode & 07777);
+			printf("%s %lu:%lu uid=%u gid=%u mode=%o\n", argv[i],
+			       (unsigned long)st.st_dev, (unsigned long)st.st_ino, st.st_uid,
+			       st.st_gid, st.st_mode & 07777);
 	}
 	return 0;
 }
@@ -604,7 +626,8 @@ static int cmd_nosys(int argc, char **argv)
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
 	for (char *t = strtok_r(argv[1], ",", &save); t && n < 60; t = strtok_r(NULL, ",", &save)) {
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)atoi(t), 0, 1);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)atoi(t),
+						      0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
 	}
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -622,16 +645,20 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } cmds[] = {
-	{"nosys", cmd_nosys},
-	{"pid", cmd_pid},	   {"ps", cmd_ps},	     {"hostname", cmd_hostname},
-	{"cat", cmd_cat},	   {"read", cmd_read},	     {"write", cmd_write},
-	{"rw-mounts", cmd_rw_mounts}, {"status", cmd_status}, {"syscall", cmd_syscall},
-	{"hog", cmd_hog},	   {"forks", cmd_forks},     {"cpus", cmd_cpus},
-	{"signals", cmd_signals},  {"sleep", cmd_sleep},     {"zombies", cmd_zombies},
-	{"fds", cmd_fds},	   {"cwd", cmd_cwd},	     {"stat", cmd_stat},
-	{"exe-write", cmd_exe_write}, {"kmsg", cmd_kmsg},     {"exit", cmd_exit},
-	{"raise", cmd_raise},	   {"ifaces", cmd_ifaces},   {"connect", cmd_connect},
-	{"serve", cmd_serve},	   {"tiocsti", cmd_tiocsti},
+    {"nosys", cmd_nosys},     {"pid", cmd_pid},
+    {"ps", cmd_ps},           {"hostname", cmd_hostname},
+    {"cat", cmd_cat},         {"read", cmd_read},
+    {"write", cmd_write},     {"rw-mounts", cmd_rw_mounts},
+    {"status", cmd_status},   {"syscall", cmd_syscall},
+    {"hog", cmd_hog},         {"forks", cmd_forks},
+    {"cpus", cmd_cpus},       {"signals", cmd_signals},
+    {"sleep", cmd_sleep},     {"zombies", cmd_zombies},
+    {"fds", cmd_fds},         {"cwd", cmd_cwd},
+    {"stat", cmd_stat},       {"exe-write", cmd_exe_write},
+    {"kmsg", cmd_kmsg},       {"exit", cmd_exit},
+    {"raise", cmd_raise},     {"ifaces", cmd_ifaces},
+    {"connect", cmd_connect}, {"serve", cmd_serve},
+    {"tiocsti", cmd_tiocsti},
 };
 
 int main(int argc, char **argv)

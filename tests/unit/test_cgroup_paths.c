@@ -96,23 +96,23 @@ static void test_controllers_from_superopts(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"rw,cpu,cpuacct", "cpu,cpuacct"},
-		{"rw,cpuacct,cpu", "cpu,cpuacct"},
-		{"rw,xattr,name=systemd", "name=systemd"},
-		{"rw,xattr,release_agent=/usr/lib/systemd/systemd-cgroups-agent,name=systemd",
-		 "name=systemd"},
-		{"rw,cpuset,clone_children", "cpuset"},
-		{"rw,noprefix,cpuset_v2_mode,cpuset", "cpuset"},
-		{"rw,net_cls,net_prio", "net_cls,net_prio"},
-		{"rw,net_prio,net_cls", "net_cls,net_prio"},
-		{"ro,memory", "memory"},
-		{"rw,memory,favordynmods", "memory"},
-		{"rw,pids", "pids"},
-		{"rw", ""},
-		{"rw,none,name=ward", "name=ward"},
-		/* cgroup2's own super options name no controller */
-		{"rw,nsdelegate,memory_recursiveprot,memory_localevents", ""},
-		{"rw,blkio,devices,freezer", "blkio,devices,freezer"},
+	    {"rw,cpu,cpuacct", "cpu,cpuacct"},
+	    {"rw,cpuacct,cpu", "cpu,cpuacct"},
+	    {"rw,xattr,name=systemd", "name=systemd"},
+	    {"rw,xattr,release_agent=/usr/lib/systemd/systemd-cgroups-agent,name=systemd",
+	     "name=systemd"},
+	    {"rw,cpuset,clone_children", "cpuset"},
+	    {"rw,noprefix,cpuset_v2_mode,cpuset", "cpuset"},
+	    {"rw,net_cls,net_prio", "net_cls,net_prio"},
+	    {"rw,net_prio,net_cls", "net_cls,net_prio"},
+	    {"ro,memory", "memory"},
+	    {"rw,memory,favordynmods", "memory"},
+	    {"rw,pids", "pids"},
+	    {"rw", ""},
+	    {"rw,none,name=ward", "name=ward"},
+	    /* cgroup2's own super options name no controller */
+	    {"rw,nsdelegate,memory_recursiveprot,memory_localevents", ""},
+	    {"rw,blkio,devices,freezer", "blkio,devices,freezer"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -159,21 +159,21 @@ static void test_join_path(void **state)
 	static const struct {
 		const char *mp, *root, *rel, *out;
 	} cases[] = {
-		{"/sys/fs/cgroup/memory", "/", "/a/b", "/sys/fs/cgroup/memory/a/b"},
-		{"/sys/fs/cgroup/memory", "/", "/", "/sys/fs/cgroup/memory"},
-		{"/sys/fs/cgroup/memory", "/", "", "/sys/fs/cgroup/memory"},
-		{"/sys/fs/cgroup/memory", "/", "a/b", "/sys/fs/cgroup/memory/a/b"},
-		{"/sys/fs/cgroup/memory", "/", "//a", "/sys/fs/cgroup/memory/a"},
-		/* a hierarchy mounted from a sub-cgroup (inside a container) */
-		{"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyz/c", "/sys/fs/cgroup/memory/c"},
-		{"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyz", "/sys/fs/cgroup/memory"},
-		{"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyz/", "/sys/fs/cgroup/memory"},
-		/* only a whole-component prefix is the mount root */
-		{"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyzzy/c",
-		 "/sys/fs/cgroup/memory/docker/xyzzy/c"},
-		/* a path outside the mount root is taken as relative to the mount */
-		{"/sys/fs/cgroup/memory", "/docker/xyz", "/ward/c", "/sys/fs/cgroup/memory/ward/c"},
-		{"/sys/fs/cgroup", "/", "/user.slice/x.scope", "/sys/fs/cgroup/user.slice/x.scope"},
+	    {"/sys/fs/cgroup/memory", "/", "/a/b", "/sys/fs/cgroup/memory/a/b"},
+	    {"/sys/fs/cgroup/memory", "/", "/", "/sys/fs/cgroup/memory"},
+	    {"/sys/fs/cgroup/memory", "/", "", "/sys/fs/cgroup/memory"},
+	    {"/sys/fs/cgroup/memory", "/", "a/b", "/sys/fs/cgroup/memory/a/b"},
+	    {"/sys/fs/cgroup/memory", "/", "//a", "/sys/fs/cgroup/memory/a"},
+	    /* a hierarchy mounted from a sub-cgroup (inside a container) */
+	    {"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyz/c", "/sys/fs/cgroup/memory/c"},
+	    {"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyz", "/sys/fs/cgroup/memory"},
+	    {"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyz/", "/sys/fs/cgroup/memory"},
+	    /* only a whole-component prefix is the mount root */
+	    {"/sys/fs/cgroup/memory", "/docker/xyz", "/docker/xyzzy/c",
+	     "/sys/fs/cgroup/memory/docker/xyzzy/c"},
+	    /* a path outside the mount root is taken as relative to the mount */
+	    {"/sys/fs/cgroup/memory", "/docker/xyz", "/ward/c", "/sys/fs/cgroup/memory/ward/c"},
+	    {"/sys/fs/cgroup", "/", "/user.slice/x.scope", "/sys/fs/cgroup/user.slice/x.scope"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -229,8 +229,8 @@ static void test_weight_defaults(void **state)
 /* this machine: v1 controllers one per mount, plus cgroup2 at unified */
 static void test_detect_hybrid(void **state)
 {
-	static const char *const ctl[] = {"cpu",     "cpuacct", "cpuset", "memory",	  "devices",
-					  "freezer", "blkio",	"pids",	  "name=systemd"};
+	static const char *const ctl[] = {"cpu",     "cpuacct", "cpuset", "memory",      "devices",
+					  "freezer", "blkio",   "pids",   "name=systemd"};
 	struct cg_system sys;
 
 	detect_ok("hybrid", &sys);
@@ -239,9 +239,8 @@ static void test_detect_hybrid(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
 		char mp[128];
 		const char *dir = startswith(ctl[i], "name=") ? ctl[i] + 5 : ctl[i];
-		const char *self = streq(ctl[i], "memory")
-				       ? "/process_api/abd460ed10c461e43553068eb5fb66af"
-				       : "/";
+		const char *self =
+		    streq(ctl[i], "memory") ? "/process_api/abd460ed10c461e43553068eb5fb66af" : "/";
 
 		snprintf(mp, sizeof(mp), "/sys/fs/cgroup/%s", dir);
 		/* in mountinfo order */
@@ -286,8 +285,7 @@ static void test_detect_v1(void **state)
 		    "/user.slice/user-1000.slice/session-2.scope");
 	assert_hier(&sys, 1, "cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct", "/", "/user.slice");
 	assert_hier(&sys, 2, "net_cls,net_prio", "/sys/fs/cgroup/net_cls,net_prio", "/", "/");
-	assert_hier(&sys, 3, "memory", "/sys/fs/cgroup/memory", "/",
-		    "/user.slice/user-1000.slice");
+	assert_hier(&sys, 3, "memory", "/sys/fs/cgroup/memory", "/", "/user.slice/user-1000.slice");
 	assert_hier(&sys, 4, "cpuset", "/sys/fs/cgroup/cpuset", "/", "/");
 	assert_hier(&sys, 5, "pids", "/sys/fs/cgroup/pids", "/",
 		    "/user.slice/user-1000.slice/session-2.scope");
@@ -353,7 +351,8 @@ static void test_detect_none(void **state)
 	snprintf(mi, sizeof(mi), "%s/cgroup/v2.mountinfo", fixture_dir());
 	assert_int_equal(cg_system_detect_from(&sys, mi, "/nonexistent/cgroup", false, &err),
 			 -ENOENT);
-	assert_string_equal(err.msg, "cgroups: read /nonexistent/cgroup: No such file or directory");
+	assert_string_equal(err.msg,
+			    "cgroups: read /nonexistent/cgroup: No such file or directory");
 	assert_null(sys.v2_mountpoint);
 }
 

@@ -84,22 +84,21 @@ static const char *tmpfile_with(struct tmp *t, int i, const char *name, const ch
 /* ------------------------------------------------------------------ */
 /* subid_find */
 
-static const char subuid_text[] =
-    "# subordinate ids\n"
-    "#zed:800000:65536\n"
-    "alice:100000:65536\n"
-    "\n"
-    "bad line without colons\n"
-    "bob:x:65536\n"
-    "carol:200000\n"
-    "dave:300000:0\n"
-    "frank:-1:5\n"
-    "gina:4294967296:1\n"
-    "1001:400000:65536\n"
-    "   erin:500000:65536   \n"
-    "root:600000:65536\n"
-    "root:700000:65536\n"
-    "last:900000:131072"; /* no newline at the end */
+static const char subuid_text[] = "# subordinate ids\n"
+				  "#zed:800000:65536\n"
+				  "alice:100000:65536\n"
+				  "\n"
+				  "bad line without colons\n"
+				  "bob:x:65536\n"
+				  "carol:200000\n"
+				  "dave:300000:0\n"
+				  "frank:-1:5\n"
+				  "gina:4294967296:1\n"
+				  "1001:400000:65536\n"
+				  "   erin:500000:65536   \n"
+				  "root:600000:65536\n"
+				  "root:700000:65536\n"
+				  "last:900000:131072"; /* no newline at the end */
 
 static void test_find(void **state)
 {
@@ -111,27 +110,27 @@ static void test_find(void **state)
 		int r;
 		uint32_t start, count;
 	} cases[] = {
-		{"alice", 5000, 1, 100000, 65536},
-		/* by numeric uid when the name has no entry */
-		{"nobody-here", 1001, 1, 400000, 65536},
-		/* the first matching line wins, by name or by uid */
-		{"alice", 1001, 1, 100000, 65536},
-		{"root", 0, 1, 600000, 65536},
-		/* white space around a line is ignored */
-		{"erin", 5000, 1, 500000, 65536},
-		{"last", 5000, 1, 900000, 131072},
-		/* malformed lines and comments are skipped */
-		{"bob", 5000, 0, 0, 0},
-		{"carol", 5000, 0, 0, 0},
-		{"dave", 5000, 0, 0, 0},
-		{"frank", 5000, 0, 0, 0},
-		{"gina", 5000, 0, 0, 0},
-		{"#zed", 5000, 0, 0, 0},
-		{"zed", 5000, 0, 0, 0},
-		/* whole names only */
-		{"ali", 5000, 0, 0, 0},
-		{"alice2", 5000, 0, 0, 0},
-		{"100", 100, 0, 0, 0},
+	    {"alice", 5000, 1, 100000, 65536},
+	    /* by numeric uid when the name has no entry */
+	    {"nobody-here", 1001, 1, 400000, 65536},
+	    /* the first matching line wins, by name or by uid */
+	    {"alice", 1001, 1, 100000, 65536},
+	    {"root", 0, 1, 600000, 65536},
+	    /* white space around a line is ignored */
+	    {"erin", 5000, 1, 500000, 65536},
+	    {"last", 5000, 1, 900000, 131072},
+	    /* malformed lines and comments are skipped */
+	    {"bob", 5000, 0, 0, 0},
+	    {"carol", 5000, 0, 0, 0},
+	    {"dave", 5000, 0, 0, 0},
+	    {"frank", 5000, 0, 0, 0},
+	    {"gina", 5000, 0, 0, 0},
+	    {"#zed", 5000, 0, 0, 0},
+	    {"zed", 5000, 0, 0, 0},
+	    /* whole names only */
+	    {"ali", 5000, 0, 0, 0},
+	    {"alice2", 5000, 0, 0, 0},
+	    {"100", 100, 0, 0, 0},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -203,8 +202,8 @@ static void test_default(void **state)
 	assert_int_equal(out, START);
 
 	/* entries that only touch the candidate do not overlap it */
-	assert_int_equal(default_for(t, "a:999934464:65536\nb:1000065536:10\n",
-				     "c:0:1000000000\n", START, COUNT),
+	assert_int_equal(default_for(t, "a:999934464:65536\nb:1000065536:10\n", "c:0:1000000000\n",
+				     START, COUNT),
 			 START);
 
 	/* an overlap in subuid pushes the range past it, to the next 64k boundary */
@@ -213,8 +212,7 @@ static void test_default(void **state)
 	/* the same from subgid alone */
 	assert_int_equal(default_for(t, "", "x:999999999:2\n", START, COUNT), 1000013824);
 	/* both files, one after the other: the new candidate hits subgid's entry */
-	assert_int_equal(default_for(t, "x:1000000000:100\n", "y:1000013824:70000\n", START,
-				     COUNT),
+	assert_int_equal(default_for(t, "x:1000000000:100\n", "y:1000013824:70000\n", START, COUNT),
 			 1000144896);
 	/* a range that ends on a boundary needs no rounding */
 	assert_int_equal(default_for(t, "x:999000000:1013824\n", "", START, COUNT), 1000013824);
@@ -236,9 +234,9 @@ static void test_default_out_of_range(void **state)
 	/* the range itself does not fit below 2^32 - 1 */
 	assert_int_equal(subid_default(fu, fg, UINT32_MAX - 1000, COUNT, &out), -ERANGE);
 	/* the last possible range fits */
-	assert_int_equal(subid_default(fu, tmpfile_with(t, 2, "nogid", NULL),
-				       UINT32_MAX - COUNT, COUNT, &out),
-			 0);
+	assert_int_equal(
+	    subid_default(fu, tmpfile_with(t, 2, "nogid", NULL), UINT32_MAX - COUNT, COUNT, &out),
+	    0);
 	assert_int_equal(out, UINT32_MAX - COUNT);
 	/* entries push the range to the top */
 	out = 7;
@@ -365,9 +363,9 @@ static void test_auto_too_small(void **state)
 static void test_to_host(void **state)
 {
 	static const struct ward_idmap maps[] = {
-		{.inside = 0, .outside = 100000, .count = 65536},
-		{.inside = 65536, .outside = 500000, .count = 10},
-		{.inside = UINT32_MAX - 1, .outside = 7, .count = 1},
+	    {.inside = 0, .outside = 100000, .count = 65536},
+	    {.inside = 65536, .outside = 500000, .count = 10},
+	    {.inside = UINT32_MAX - 1, .outside = 7, .count = 1},
 	};
 
 	assert_int_equal(idmap_to_host(maps, 3, 0), 100000);

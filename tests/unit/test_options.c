@@ -141,7 +141,7 @@ static void test_table(void **state)
 	static const struct {
 		const char *name;
 		int short_name;
-	} shorts[] = {{"env", 'e'}, {"cwd", 'w'},	  {"user", 'u'},
+	} shorts[] = {{"env", 'e'}, {"cwd", 'w'},         {"user", 'u'},
 		      {"tty", 't'}, {"interactive", 'i'}, {"memory", 'm'}};
 
 	assert_true(n > 0);
@@ -156,8 +156,7 @@ static void test_table(void **state)
 		for (size_t j = i + 1; j < n; j++) {
 			assert_false(streq(all[i].name, all[j].name));
 			assert_false(all[i].key && all[j].key && streq(all[i].key, all[j].key));
-			assert_false(all[i].short_name &&
-				     all[i].short_name == all[j].short_name);
+			assert_false(all[i].short_name && all[i].short_name == all[j].short_name);
 		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(shorts); i++)
@@ -569,33 +568,33 @@ static const struct {
 	const char *name;
 	good_fn fn;
 } good_cases[] = {
-	{"name", good_name},
-	{"hostname", good_hostname},
-	{"rootfs", good_rootfs},
-	{"read-only", good_read_only},
-	{"bind", good_bind},
-	{"tmpfs", good_tmpfs},
-	{"env", good_env},
-	{"cwd", good_cwd},
-	{"user", good_user},
-	{"init", good_init},
-	{"tty", good_tty},
-	{"interactive", good_interactive},
-	{"config", good_config},
-	{"userns", good_userns},
-	{"cap-add", good_cap_add},
-	{"cap-drop", good_cap_drop},
-	{"seccomp", good_seccomp},
-	{"security-opt", good_security_opt},
-	{"memory", good_memory},
-	{"memory-swap", good_memory_swap},
-	{"cpus", good_cpus},
-	{"cpu-weight", good_cpu_weight},
-	{"cpuset-cpus", good_cpuset_cpus},
-	{"pids-limit", good_pids_limit},
-	{"io-weight", good_io_weight},
-	{"net", good_net},
-	{"stop-signal", good_stop_signal},
+    {"name", good_name},
+    {"hostname", good_hostname},
+    {"rootfs", good_rootfs},
+    {"read-only", good_read_only},
+    {"bind", good_bind},
+    {"tmpfs", good_tmpfs},
+    {"env", good_env},
+    {"cwd", good_cwd},
+    {"user", good_user},
+    {"init", good_init},
+    {"tty", good_tty},
+    {"interactive", good_interactive},
+    {"config", good_config},
+    {"userns", good_userns},
+    {"cap-add", good_cap_add},
+    {"cap-drop", good_cap_drop},
+    {"seccomp", good_seccomp},
+    {"security-opt", good_security_opt},
+    {"memory", good_memory},
+    {"memory-swap", good_memory_swap},
+    {"cpus", good_cpus},
+    {"cpu-weight", good_cpu_weight},
+    {"cpuset-cpus", good_cpuset_cpus},
+    {"pids-limit", good_pids_limit},
+    {"io-weight", good_io_weight},
+    {"net", good_net},
+    {"stop-signal", good_stop_signal},
 };
 
 static void test_every_option_good(void **state)
@@ -754,10 +753,11 @@ static void test_every_option_bad(void **state)
 		expand(f, bad_cases[i].value, value, sizeof(value));
 		expand(f, bad_cases[i].msg, msg, sizeof(msg));
 		r = run_option_apply(&f->rs, opt(bad_cases[i].name), value, &err);
-		if (r != -bad_cases[i].code || err.code != bad_cases[i].code || !streq(err.msg, msg))
+		if (r != -bad_cases[i].code || err.code != bad_cases[i].code ||
+		    !streq(err.msg, msg))
 			fail_msg("--%s '%s': r=%d code=%d msg \"%s\"\n  want r=%d msg \"%s\"",
-				 bad_cases[i].name, value, r, err.code, err.msg,
-				 -bad_cases[i].code, msg);
+				 bad_cases[i].name, value, r, err.code, err.msg, -bad_cases[i].code,
+				 msg);
 		fx_teardown(&fs);
 	}
 }
@@ -952,7 +952,7 @@ static void test_userns_explicit_replaces_stale(void **state)
 /* run_settings_finish */
 
 static const char *const default_dests[] = {
-	"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/tmp", "/var/tmp", "/run",
+    "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/tmp", "/var/tmp", "/run",
 };
 
 static void finish_ok(struct fx *f)

@@ -49,13 +49,25 @@ static void test_size_good(void **state)
 		const char *in;
 		int64_t bytes;
 	} good[] = {
-		{"64m", 64 * MiB},	   {"64M", 64 * MiB},	  {"1G", GiB},
-		{"1g", GiB},		   {"512k", 512 * KiB},	  {"512K", 512 * KiB},
-		{"1.5g", 3 * GiB / 2},	   {"1048576", 1048576},  {"0", 0},
-		{"64MiB", 64 * MiB},	   {"64mb", 64 * MiB},	  {"64MB", 64 * MiB},
-		{"64kib", 64 * KiB},	   {"100b", 100},	  {"100B", 100},
-		{"2t", 2 * TiB},	   {".5k", 512},	  {"0.25m", 256 * KiB},
-		{"8388607T", 8388607 * TiB},
+	    {"64m", 64 * MiB},
+	    {"64M", 64 * MiB},
+	    {"1G", GiB},
+	    {"1g", GiB},
+	    {"512k", 512 * KiB},
+	    {"512K", 512 * KiB},
+	    {"1.5g", 3 * GiB / 2},
+	    {"1048576", 1048576},
+	    {"0", 0},
+	    {"64MiB", 64 * MiB},
+	    {"64mb", 64 * MiB},
+	    {"64MB", 64 * MiB},
+	    {"64kib", 64 * KiB},
+	    {"100b", 100},
+	    {"100B", 100},
+	    {"2t", 2 * TiB},
+	    {".5k", 512},
+	    {"0.25m", 256 * KiB},
+	    {"8388607T", 8388607 * TiB},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
@@ -63,8 +75,8 @@ static void test_size_good(void **state)
 		int r = parse_size(good[i].in, &v);
 
 		if (r != 0 || v != good[i].bytes)
-			fail_msg("parse_size(\"%s\"): r=%d v=%" PRId64 ", want %" PRId64, good[i].in,
-				 r, v, good[i].bytes);
+			fail_msg("parse_size(\"%s\"): r=%d v=%" PRId64 ", want %" PRId64,
+				 good[i].in, r, v, good[i].bytes);
 	}
 }
 
@@ -74,11 +86,14 @@ static void test_size_bad(void **state)
 		const char *in;
 		int r;
 	} bad[] = {
-		{"", -EINVAL},	     {"abc", -EINVAL},	   {"-1", -EINVAL},    {"12x", -EINVAL},
-		{" 12", -EINVAL},    {"12 ", -EINVAL},	   {"m", -EINVAL},     {"+5", -EINVAL},
-		{"12mm", -EINVAL},   {"12bb", -EINVAL},	   {"12ib", -EINVAL},  {"12kbx", -EINVAL},
-		{"1e400", -EINVAL},  {"9999999999999999999", -ERANGE},
-		{"9000000T", -ERANGE}, {"100000000000g", -ERANGE},
+	    {"", -EINVAL},         {"abc", -EINVAL},
+	    {"-1", -EINVAL},       {"12x", -EINVAL},
+	    {" 12", -EINVAL},      {"12 ", -EINVAL},
+	    {"m", -EINVAL},        {"+5", -EINVAL},
+	    {"12mm", -EINVAL},     {"12bb", -EINVAL},
+	    {"12ib", -EINVAL},     {"12kbx", -EINVAL},
+	    {"1e400", -EINVAL},    {"9999999999999999999", -ERANGE},
+	    {"9000000T", -ERANGE}, {"100000000000g", -ERANGE},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -97,8 +112,8 @@ static void test_size_bad(void **state)
  * to 2^63 as a double), and the conversion back to int64_t overflows. */
 static void test_size_overflow_edge(void **state)
 {
-	static const char *const in[] = {"9223372036854775807", "9223372036854775808",
-					 "8388608T", "8192P" /* not a unit: EINVAL */};
+	static const char *const in[] = {"9223372036854775807", "9223372036854775808", "8388608T",
+					 "8192P" /* not a unit: EINVAL */};
 
 	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
 		int64_t v = 0;
@@ -119,16 +134,16 @@ static void test_cpus(void **state)
 		const char *in;
 		int64_t quota;
 	} good[] = {
-		{"0.5", 50000}, {"2", 200000}, {"1.5", 150000}, {".25", 25000},
-		{"0.01", 1000}, {"1024", 102400000}, {"0.333", 33300},
+	    {"0.5", 50000}, {"2", 200000},       {"1.5", 150000},  {".25", 25000},
+	    {"0.01", 1000}, {"1024", 102400000}, {"0.333", 33300},
 	};
 	static const struct {
 		const char *in;
 		int r;
 	} bad[] = {
-		{"0", -ERANGE},	   {"-1", -EINVAL},   {"x", -EINVAL},	 {"1e9", -ERANGE},
-		{"", -EINVAL},	   {"1024.5", -ERANGE}, {"0.009", -ERANGE}, {"2cpus", -EINVAL},
-		{"1 ", -EINVAL},   {"nan", -EINVAL},  {"inf", -EINVAL},
+	    {"0", -ERANGE},  {"-1", -EINVAL},     {"x", -EINVAL},     {"1e9", -ERANGE},
+	    {"", -EINVAL},   {"1024.5", -ERANGE}, {"0.009", -ERANGE}, {"2cpus", -EINVAL},
+	    {"1 ", -EINVAL}, {"nan", -EINVAL},    {"inf", -EINVAL},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
@@ -139,8 +154,8 @@ static void test_cpus(void **state)
 			fail_msg("parse_cpus(\"%s\") refused", good[i].in);
 		assert_int_equal(period, 100000);
 		if (quota != good[i].quota)
-			fail_msg("parse_cpus(\"%s\"): quota %" PRId64 ", want %" PRId64,
-				 good[i].in, quota, good[i].quota);
+			fail_msg("parse_cpus(\"%s\"): quota %" PRId64 ", want %" PRId64, good[i].in,
+				 quota, good[i].quota);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		int64_t quota = 0;
@@ -162,24 +177,25 @@ static void test_cpu_list(void **state)
 		uint64_t mask;
 		int max;
 	} good[] = {
-		{"0-3,5", 0x2f, 5},
-		{"1", 0x2, 1},
-		{"0", 0x1, 0},
-		{"0-0", 0x1, 0},
-		{"7,2-3", 0x8c, 7},
-		{"63", 1ULL << 63, 63},
-		/* CPUs above 63 are valid but not in the 64-bit mask */
-		{"62-70", 3ULL << 62, 70},
-		{"1023", 0, 1023},
+	    {"0-3,5", 0x2f, 5},
+	    {"1", 0x2, 1},
+	    {"0", 0x1, 0},
+	    {"0-0", 0x1, 0},
+	    {"7,2-3", 0x8c, 7},
+	    {"63", 1ULL << 63, 63},
+	    /* CPUs above 63 are valid but not in the 64-bit mask */
+	    {"62-70", 3ULL << 62, 70},
+	    {"1023", 0, 1023},
 	};
 	static const struct {
 		const char *in;
 		int r;
 	} bad[] = {
-		{"3-1", -ERANGE}, {"a", -EINVAL},   {"-", -EINVAL},	{"", -EINVAL},
-		{",1", -EINVAL},  {"1,,2", -EINVAL}, {"1-", -EINVAL},	{"1-a", -EINVAL},
-		{"0-3-5", -EINVAL}, {"1 ", -EINVAL}, {" 1", -EINVAL},	{"1;2", -EINVAL},
-		{"1024", -ERANGE}, {"0-1024", -ERANGE}, {"99999999999999999999999", -ERANGE},
+	    {"3-1", -ERANGE},  {"a", -EINVAL},      {"-", -EINVAL},
+	    {"", -EINVAL},     {",1", -EINVAL},     {"1,,2", -EINVAL},
+	    {"1-", -EINVAL},   {"1-a", -EINVAL},    {"0-3-5", -EINVAL},
+	    {"1 ", -EINVAL},   {" 1", -EINVAL},     {"1;2", -EINVAL},
+	    {"1024", -ERANGE}, {"0-1024", -ERANGE}, {"99999999999999999999999", -ERANGE},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
@@ -223,14 +239,24 @@ static void test_signal(void **state)
 		const char *in;
 		int sig;
 	} good[] = {
-		{"TERM", SIGTERM}, {"SIGTERM", SIGTERM}, {"sigterm", SIGTERM}, {"term", SIGTERM},
-		{"15", SIGTERM},   {"KILL", SIGKILL},	 {"SIGHUP", SIGHUP},   {"9", SIGKILL},
-		{"usr1", SIGUSR1}, {"SIGWINCH", SIGWINCH}, {"IOT", SIGABRT},   {"POLL", SIGIO},
-		{"1", 1},	   {"64", 64},
+	    {"TERM", SIGTERM},
+	    {"SIGTERM", SIGTERM},
+	    {"sigterm", SIGTERM},
+	    {"term", SIGTERM},
+	    {"15", SIGTERM},
+	    {"KILL", SIGKILL},
+	    {"SIGHUP", SIGHUP},
+	    {"9", SIGKILL},
+	    {"usr1", SIGUSR1},
+	    {"SIGWINCH", SIGWINCH},
+	    {"IOT", SIGABRT},
+	    {"POLL", SIGIO},
+	    {"1", 1},
+	    {"64", 64},
 	};
 	static const char *const bad[] = {
-		"0", "99", "NOPE", "", "-15", "65", "SIG", "SIGNOPE", "TERMX", "RTMIN-1", "RTMAX+1",
-		"RTMINX", "SIGSIGTERM",
+	    "0",       "99",    "NOPE",    "",        "-15",    "65",         "SIG",
+	    "SIGNOPE", "TERMX", "RTMIN-1", "RTMAX+1", "RTMINX", "SIGSIGTERM",
 	};
 	int sig;
 
@@ -284,10 +310,10 @@ static void test_signal(void **state)
 
 static void test_name_is_valid(void **state)
 {
-	static const char *const good[] = {"a", "A", "0", "web", "web-1", "a.b_c-d", "9lives",
-					   "x_", "a..b"};
-	static const char *const bad[] = {"", "-a", "_a", ".a", "a b", "a/b", "a:b", "a\n",
-					  "caf\xc3\xa9", "a@b", "..", "a\tb"};
+	static const char *const good[] = {"a",       "A",      "0",  "web", "web-1",
+					   "a.b_c-d", "9lives", "x_", "a..b"};
+	static const char *const bad[] = {"",    "-a",  "_a",          ".a",  "a b", "a/b",
+					  "a:b", "a\n", "caf\xc3\xa9", "a@b", "..",  "a\tb"};
 	char name[80];
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
@@ -312,8 +338,9 @@ static void test_strstrip(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"  a b \t\n", "a b"}, {"abc", "abc"}, {"", ""}, {" \t\r\n\v\f", ""},
-		{"\nx", "x"},	       {"x\n", "x"},	{" in ner ", "in ner"},
+	    {"  a b \t\n", "a b"},  {"abc", "abc"}, {"", ""},
+	    {" \t\r\n\v\f", ""},    {"\nx", "x"},   {"x\n", "x"},
+	    {" in ner ", "in ner"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -338,8 +365,8 @@ static void test_strv(void **state)
 
 	assert_int_equal(strv_length(NULL), 0);
 	assert_false(strv_contains(NULL, "x"));
-	STRV_FOREACH(s, (char **)NULL)
-	fail_msg("STRV_FOREACH iterated an empty vector");
+	STRV_FOREACH (s, (char **)NULL)
+		fail_msg("STRV_FOREACH iterated an empty vector");
 
 	assert_int_equal(strv_push(&v, buf), 0);
 	/* strv_push copies */
@@ -359,8 +386,8 @@ static void test_strv(void **state)
 	assert_int_equal(strv_push_own(&v, NULL), -ENOMEM);
 	assert_int_equal(strv_length(v), 3);
 
-	STRV_FOREACH(s, v)
-	n++;
+	STRV_FOREACH (s, v)
+		n++;
 	assert_int_equal(n, 3);
 
 	copy = strv_copy(v);
@@ -416,15 +443,15 @@ static void test_caps_from_name(void **state)
 		const char *in;
 		int cap;
 	} good[] = {
-		{"NET_ADMIN", CAP_NET_ADMIN},	  {"cap_net_admin", CAP_NET_ADMIN},
-		{"CAP_NET_ADMIN", CAP_NET_ADMIN}, {"net_admin", CAP_NET_ADMIN},
-		{"Cap_Net_Admin", CAP_NET_ADMIN}, {"CHOWN", CAP_CHOWN},
-		{"sys_admin", CAP_SYS_ADMIN},	  {"CAP_CHECKPOINT_RESTORE", 40},
+	    {"NET_ADMIN", CAP_NET_ADMIN},     {"cap_net_admin", CAP_NET_ADMIN},
+	    {"CAP_NET_ADMIN", CAP_NET_ADMIN}, {"net_admin", CAP_NET_ADMIN},
+	    {"Cap_Net_Admin", CAP_NET_ADMIN}, {"CHOWN", CAP_CHOWN},
+	    {"sys_admin", CAP_SYS_ADMIN},     {"CAP_CHECKPOINT_RESTORE", 40},
 	};
 	static const char *const bad[] = {
-		"",	    "NOPE",	  "12",	       "CAP_12",     "cap_", "CAP_NOPE",
-		"NET ADMIN", "NET_ADMINX", "NET_ADMIN_", "cap_all",    "all",
-		"CAP_NET_ADMIN_CAP_NET_ADMIN_CAP_NET_ADMIN",
+	    "",           "NOPE",     "12",        "CAP_12",
+	    "cap_",       "CAP_NOPE", "NET ADMIN", "NET_ADMINX",
+	    "NET_ADMIN_", "cap_all",  "all",       "CAP_NET_ADMIN_CAP_NET_ADMIN_CAP_NET_ADMIN",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
@@ -449,8 +476,8 @@ static void test_caps_from_name(void **state)
 static void test_caps_from_name_trailing_junk(void **state)
 {
 	static const char *const bad[] = {
-		"NET_ADMIN ", "net_admin junk", "SYS_ADMIN NET_RAW", "chown,kill", "CHOWN\n",
-		"NET_ADMIN=ep", "sys_admin.", "cap_net_admin-",
+	    "NET_ADMIN ", "net_admin junk", "SYS_ADMIN NET_RAW", "chown,kill",
+	    "CHOWN\n",    "NET_ADMIN=ep",   "sys_admin.",        "cap_net_admin-",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -496,11 +523,19 @@ static void test_idmap_parse(void **state)
 		const char *in;
 		int r;
 	} bad[] = {
-		{"0:x:1", -EINVAL},	  {"1:2", -EINVAL},	    {"0:0:0", -EINVAL},
-		{"", -EINVAL},		  {"::", -EINVAL},	    {"0:0:", -EINVAL},
-		{"-1:0:1", -EINVAL},	  {"0:0:1:1", -EINVAL},	    {"0 :0:1", -EINVAL},
-		{"4294967296:0:1", -EINVAL}, {"4294967295:0:2", -ERANGE},
-		{"0:4294967295:2", -ERANGE}, {"2:0:4294967295", -ERANGE},
+	    {"0:x:1", -EINVAL},
+	    {"1:2", -EINVAL},
+	    {"0:0:0", -EINVAL},
+	    {"", -EINVAL},
+	    {"::", -EINVAL},
+	    {"0:0:", -EINVAL},
+	    {"-1:0:1", -EINVAL},
+	    {"0:0:1:1", -EINVAL},
+	    {"0 :0:1", -EINVAL},
+	    {"4294967296:0:1", -EINVAL},
+	    {"4294967295:0:2", -ERANGE},
+	    {"0:4294967295:2", -ERANGE},
+	    {"2:0:4294967295", -ERANGE},
 	};
 	struct ward_idmap m;
 

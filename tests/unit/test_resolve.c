@@ -40,8 +40,8 @@
 /* fixture */
 
 struct fx {
-	char top[64];	/* the temporary directory */
-	char root[96];	/* top/root: the container root */
+	char top[64];     /* the temporary directory */
+	char root[96];    /* top/root: the container root */
 	char outside[96]; /* a name next to the root, that must never appear */
 	int rootfd;
 };
@@ -107,10 +107,10 @@ static void build_tree(struct fx *f)
 	mk(r, "etc", true);
 	mk(r, "etc/marker", false);
 	mk(r, "tmp", true);
-	ln(r, "/etc", "abs");		       /* absolute: inside the root */
-	ln(r, "../../../../tmp", "esc");       /* relative, climbing out */
-	ln(r, "../../../../escaped", "esc2");  /* to the name next to the root */
-	ln(r, "loop2", "loop1");	       /* a loop */
+	ln(r, "/etc", "abs");                 /* absolute: inside the root */
+	ln(r, "../../../../tmp", "esc");      /* relative, climbing out */
+	ln(r, "../../../../escaped", "esc2"); /* to the name next to the root */
+	ln(r, "loop2", "loop1");              /* a loop */
 	ln(r, "loop1", "loop2");
 	ln(r, "self", "self");
 	ln(r, "/nonexistent/target", "dangling");
@@ -126,8 +126,7 @@ static void build_tree(struct fx *f)
 
 static void stat_in_root(const struct fx *f, const char *rel, struct stat *st)
 {
-	int r = *rel ? fstatat(f->rootfd, rel, st, AT_SYMLINK_NOFOLLOW)
-		     : fstat(f->rootfd, st);
+	int r = *rel ? fstatat(f->rootfd, rel, st, AT_SYMLINK_NOFOLLOW) : fstat(f->rootfd, st);
 
 	if (r < 0)
 		fail_msg("stat %s/%s: %s", f->root, rel, strerror(errno));
@@ -220,8 +219,8 @@ static void run_open_cases(struct fx *f, bool fallback)
 		}
 		/* close-on-exec always */
 		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-		if ((open_cases[i].flags & O_ACCMODE) == O_RDONLY && !(open_cases[i].flags & O_PATH) &&
-		    !(open_cases[i].flags & O_DIRECTORY)) {
+		if ((open_cases[i].flags & O_ACCMODE) == O_RDONLY &&
+		    !(open_cases[i].flags & O_PATH) && !(open_cases[i].flags & O_DIRECTORY)) {
 			char buf[64] = "";
 			ssize_t n = read(fd, buf, sizeof(buf) - 1);
 
@@ -306,8 +305,8 @@ static void test_fallback_dotdot_semantics(void **state)
 		const char *path;
 		int err;
 	} cases[] = {
-		{"dir/file/../file", -ENOTDIR},
-		{"dir/missing/../file", -ENOENT},
+	    {"dir/file/../file", -ENOTDIR},
+	    {"dir/missing/../file", -ENOENT},
 	};
 
 	build_tree(f);

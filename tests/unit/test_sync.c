@@ -107,9 +107,9 @@ static void test_error_message(void **state)
 	struct sync_msg m;
 	char longmsg[1000];
 
-	assert_int_equal(sync_send_error(fds[1], STEP_MOUNTS, EACCES,
-					 "mount /usr read-only: Permission denied"),
-			 0);
+	assert_int_equal(
+	    sync_send_error(fds[1], STEP_MOUNTS, EACCES, "mount /usr read-only: Permission denied"),
+	    0);
 	assert_int_equal(sync_recv(fds[0], &m, NULL), 1);
 	assert_int_equal(m.type, SYNC_ERROR);
 	assert_int_equal(m.step, STEP_MOUNTS);
@@ -203,8 +203,8 @@ static void test_expect(void **state)
 	assert_int_equal(m.type, SYNC_READY);
 
 	/* an ERROR message becomes the error, with its errno */
-	assert_int_equal(sync_send_error(fds[1], STEP_CAPS, EPERM, "capabilities: drop CAP_X: nope"),
-			 0);
+	assert_int_equal(
+	    sync_send_error(fds[1], STEP_CAPS, EPERM, "capabilities: drop CAP_X: nope"), 0);
 	assert_int_equal(sync_expect(fds[0], SYNC_READY, &m, &err), -EPERM);
 	assert_int_equal(err.code, EPERM);
 	assert_string_equal(err.msg, "capabilities: drop CAP_X: nope");
@@ -248,7 +248,8 @@ static void test_child_reports(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
-		if (sync_send(fds[1], SYNC_READY) < 0 || sync_expect(fds[1], SYNC_START, &m, &err) < 0)
+		if (sync_send(fds[1], SYNC_READY) < 0 ||
+		    sync_expect(fds[1], SYNC_START, &m, &err) < 0)
 			_exit(1);
 		sync_send_error(fds[1], STEP_EXEC, ENOENT, NULL);
 		_exit(0);
@@ -283,21 +284,17 @@ static void test_step_names(void **state)
 	assert_string_equal(step_name(STEP_SECCOMP), "seccomp");
 	/* out of range: the generic name */
 	assert_string_equal(step_name(STEP__MAX), "start");
-	assert_string_equal(step_name((enum ward_step)-1), "start");
+	assert_string_equal(step_name((enum ward_step) - 1), "start");
 }
 
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, pair_setup, pair_teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_pair),
-	    T(test_round_trip),
-	    T(test_error_message),
-	    T(test_pass_fd),
-	    T(test_eof),
-	    T(test_expect),
-	    T(test_child_reports),
-	    cmocka_unit_test(test_step_names),
+	    T(test_pair),          T(test_round_trip),
+	    T(test_error_message), T(test_pass_fd),
+	    T(test_eof),           T(test_expect),
+	    T(test_child_reports), cmocka_unit_test(test_step_names),
 	};
 #undef T
 
