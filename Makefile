@@ -1,10 +1,13 @@
 # ward: a thin wrapper around meson.  `make`, `make check`, `make demo`,
-# `make install` (DESTDIR, PREFIX), `make format`.
+# `make install` (DESTDIR, PREFIX), `make format`, `make fuzz`, `make bench`.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
 PYTEST ?= /usr/bin/python3 -m pytest
+FUZZERS = fuzz_seccomp_profile fuzz_run_options
 
 .PHONY: all check check-unit check-asan check-integration check-format demo install \
 	format bench clean fuzz
@@ -19,17 +22,23 @@ $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dbuildtype=debug
 
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
 # Everything CI runs: unit tests, unit tests under ASan+UBSan, the formatter
 # check, and the integration suites (including the cgroup v2 QEMU tier).
-# The last line is the total: "N passed, M failed".
+# The last line is the total over every test case: "N passed, M failed".
 check: all
-	@rm -f $(BUILD)/junit-*.xml
-	-$(MAKE) --no-print-directory check-unit
-	-$(MAKE) --no-print-directory check-asan
-	-$(MAKE) --no-print-directory check-format
-	-$(MAKE) --no-print-directory check-integration
-	@/usr/bin/python3 tools/summary.py $(BUILD)/meson-logs/testlog.junit.xml \
-		$(ASAN_BUILD)/meson-logs/testlog.junit.xml $(BUILD)/junit-*.xml
+	@rm -f $(BUILD)/junit-*.xml $(ASAN_BUILD)/junit-*.xml
+	-@$(MAKE) --no-print-directory check-unit
+	-@$(MAKE) --no-print-directory check-asan
+	-@$(MAKE) --no-print-directory check-format
+	-@$(MAKE) --no-print-directory check-integration
+	@/usr/bin/python3 tools/summary.py \
+		--programs $(BUILD)/meson-logs/testlog.junit.xml \
+		--programs $(ASAN_BUILD)/meson-logs/testlog.junit.xml \
+		$(BUILD)/junit-*.xml $(ASAN_BUILD)/junit-*.xml
 
 check-unit: all
 	meson test -C $(BUILD) --suite unit --print-errorlogs
@@ -42,54 +51,30 @@ check-integration: all
 	cd tests/integration && WARD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -rs \
 		--junitxml=$(abspath $(BUILD))/junit-integration.xml .
 
-check-FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 20
-
-$(FUZZ_BUILD)/build.ninja:
-	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-
-# Each parser's fuzzer for FUZZ_SECONDS, from the seed corpus in tests/fuzz.
-fuzz: $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD)
-	@for f in fuzz_seccomp_profile fuzz_run_options; do \
-		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
-		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
-		$(FUZZ_BUILD)/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
-			$(FUZZ_BUILD)/corpus-$$f tests/fuzz/corpus-$$f 2>&1 | tail -1 || exit 1; \
-	done
-
-format:
-	@/usr/bin/python3 tools/check-format.py $(abspath $(BUILD))/junit-format.xml
-
-FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 20
-
-$(FUZZ_BUILD)/build.ninja:
-	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-
-# Each parser's fuzzer for FUZZ_SECONDS, from the seed corpus in tests/fuzz.
-fuzz: $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD)
-	@for f in fuzz_seccomp_profile fuzz_run_options; do \
-		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
-		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
-		$(FUZZ_BUILD)/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
-			$(FUZZ_BUILD)/corpus-$$f tests/fuzz/corpus-$$f 2>&1 | tail -1 || exit 1; \
-	done
+check-format:
+	/usr/bin/python3 tools/check-format.py $(abspath $(BUILD))/junit-format.xml
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+
+# Each parser's fuzzer for FUZZ_SECONDS, from the seed corpus in tests/fuzz.
+fuzz: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	@for f in $(FUZZERS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			$(FUZZ_BUILD)/corpus-$$f tests/fuzz/corpus-$$f 2>&1 | tail -1 || exit 1; \
+	done
 
 demo: all
 	WARD_BUILD=$(abspath $(BUILD)) scripts/demo-run.sh
 
 bench: all
-	bench/start.sh
+	WARD=$(abspath $(BUILD))/src/cli/ward bench/start.sh
 
 install: all
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
