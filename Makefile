@@ -73,7 +73,9 @@ demo: all
 bench: all
 	WARD=$(abspath $(BUILD))/src/cli/ward bench/start.sh
 
-install: all
+install: $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	ninja -C $(BUILD)
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
 clean:

@@ -118,6 +118,8 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		     const struct ward_create_opts *opts, struct ward_container **out,
 		     ward_err *err);
 int container_start(struct ward_container *c, ward_err *err);
+/* Release a container created with WARD_RELEASE_FIFO, from any process. */
+int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_err *err);
 /* Block until the container's first process exits (no I/O handling). */
 int container_wait(struct ward_container *c, struct ward_exit *ex, ward_err *err);
 /* Forward a signal to the container's first process (via its pidfd). */

@@ -196,6 +196,58 @@ static int check_rootfs_access(const struct ward_spec *s, ward_err *err)
 		     s->rootfs, st.st_mode & 07777, st.st_uid, root);
 }
 
+/* The created state across processes: the child, set up, blocks opening
+ * this FIFO for writing; whoever opens it for reading releases it
+ * (container_release_fifo()). */
+static int make_exec_fifo(struct ward_container *c, ward_err *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/exec.fifo", c->state_dir);
+
+	if (!path)
+		return werr(err, ENOMEM, "exec fifo");
+	const struct ward_spec *s = c->spec;
+	uint32_t uid = s->process.uid, gid = s->process.gid;
+
+	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
+		return werr(err, errno, "create %s", path);
+	/* the container process opens it as its own user, seen from the host
+	 * through the id maps */
+	if (s->ns[WNS_USER].enabled) {
+		uid = idmap_to_host(s->uid_maps, s->n_uid_maps, uid);
+		gid = idmap_to_host(s->gid_maps, s->n_gid_maps, gid);
+	}
+	if (chown(path, uid, gid) < 0)
+		return werr(err, errno, "chown %s", path);
+	c->exec_fifo_fd = open(path, O_PATH | O_CLOEXEC);
+	if (c->exec_fifo_fd < 0)
+		return werr(err, errno, "open %s", path);
+	return 0;
+}
+
+int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_err *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s/exec.fifo", ctx->root_dir, name);
+	_cleanup_close_ int fd = -1;
+	char b;
+	ssize_t n;
+
+	if (!path)
+		return werr(err, ENOMEM, "start");
+	/* blocks until the container process opens its end, which it does as
+	 * soon as it is set up; it then writes one byte and execs */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? werrx(err, ENOENT, "container %s is not in the created state", name)
+				       : werr(err, errno, "open %s", path);
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return werrx(err, EIO, "container %s exited before it was started", name);
+	unlink(path);
+	return 0;
+}
+
 int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		     const struct ward_create_opts *opts, struct ward_container **out,
 		     ward_err *err)
@@ -215,6 +267,11 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	if (r < 0)
 		goto fail;
 	c->cap_last = caps_last_cap();
+	if (opts->release == WARD_RELEASE_FIFO) {
+		r = make_exec_fifo(c, err);
+		if (r < 0)
+			goto fail;
+	}
 	wtime("state acquired");
 	r = plan_cgroup(c, err);
 	if (r < 0)
