@@ -4,6 +4,7 @@
 
   paired.py pairs  --pairs N --out FILE NAME_A CMD_A NAME_B CMD_B
       Run A and B in turn (A B A B ...), N pairs, after 3 warm-up pairs.
+      "{n}" in a command becomes a number unique to each run (for names).
       Each time is fork-to-reap wall time of the whole command; CPU is the
       user+sys that wait4() reports for it (it includes the processes it
       waited for).  Writes per-pair samples and the median of the per-pair
@@ -68,15 +69,25 @@ def quartiles(xs):
     return q[0], q[2]
 
 
+def numbered(argv, n):
+    """Replace {n} in each argument with a run number: container names must
+    be unique per run, and a `sh -c` wrapper to make them would add the
+    same ~1 ms to both sides of the ratio."""
+    return [x.replace("{n}", str(n)) for x in argv]
+
+
 def cmd_pairs(a):
     argv_a, argv_b = shlex.split(a.cmd_a), shlex.split(a.cmd_b)
+    n = os.getpid() * 1000
     for _ in range(3):                       # warm-up pairs, not counted
-        run_once(argv_a)
-        run_once(argv_b)
+        n += 1
+        run_once(numbered(argv_a, n))
+        run_once(numbered(argv_b, n))
     samples = []
     for _ in range(a.pairs):
-        wa, ca = run_once(argv_a)
-        wb, cb = run_once(argv_b)
+        n += 1
+        wa, ca = run_once(numbered(argv_a, n))
+        wb, cb = run_once(numbered(argv_b, n))
         samples.append({"a_ms": wa, "b_ms": wb, "a_cpu_ms": ca, "b_cpu_ms": cb})
     ratios = [s["a_ms"] / s["b_ms"] for s in samples]
     cpu_ratios = [s["a_cpu_ms"] / s["b_cpu_ms"] for s in samples if s["b_cpu_ms"] > 0]

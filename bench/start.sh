@@ -124,11 +124,15 @@ if [ "${1:-}" = --inner ]; then
 	[ -e "$MEMCG_MOUNT/memory.memsw.limit_in_bytes" ] && swap=1
 	python3 "$PY" bundle "$BUNDLE" "$ROOTFS" "$CRUN_CG" "$swap"
 
-	# ---- the commands.  $$ is left for sh: a unique name per run for both
-	# ward and crun, so both pay the same sh (~1 ms).
+	# ---- the commands.  Both need a unique name per run.  hyperfine gets it
+	# from a `sh -c` wrapper ($$ is left for sh), so both pay the same ~1 ms
+	# of sh; the paired runs, whose ratio is the result, substitute {n}
+	# themselves and run the runtimes directly.
 	WARD_ARGS="--net none --rootfs $ROOTFS --memory 64m --pids-limit 100"
 	C_WARD="sh -c 'exec $W run --name $WARD_PREFIX\$\$ $WARD_ARGS -- /bin/true'"
 	C_CRUN="sh -c 'exec crun --root $STATE/crun run --bundle $BUNDLE $CRUN_PREFIX\$\$'"
+	D_WARD="$W run --name ${WARD_PREFIX}{n} $WARD_ARGS -- /bin/true"
+	D_CRUN="crun --root $STATE/crun run --bundle $BUNDLE ${CRUN_PREFIX}{n}"
 	C_BWRAP="bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev /bin/true"
 	C_UNSHARE="unshare --mount --pid --fork --net --uts --ipc --mount-proc true"
 
@@ -157,9 +161,9 @@ if [ "${1:-}" = --inner ]; then
 		-n ward "$C_WARD" -n crun "$C_CRUN" -n bwrap "$C_BWRAP" -n unshare "$C_UNSHARE"
 
 	say "paired runs: A B A B ..., ${PAIRS} pairs each (3 warm-up pairs)"
-	python3 "$PY" pairs --pairs "$PAIRS" --out "$OUT/start-pairs-ward-crun-1.json" ward "$C_WARD" crun "$C_CRUN"
-	python3 "$PY" pairs --pairs "$PAIRS" --out "$OUT/start-pairs-ward-bwrap.json" ward "$C_WARD" bwrap "$C_BWRAP"
-	python3 "$PY" pairs --pairs "$PAIRS" --out "$OUT/start-pairs-ward-crun-2.json" ward "$C_WARD" crun "$C_CRUN"
+	python3 "$PY" pairs --pairs "$PAIRS" --out "$OUT/start-pairs-ward-crun-1.json" ward "$D_WARD" crun "$D_CRUN"
+	python3 "$PY" pairs --pairs "$PAIRS" --out "$OUT/start-pairs-ward-bwrap.json" ward "$D_WARD" bwrap "$C_BWRAP"
+	python3 "$PY" pairs --pairs "$PAIRS" --out "$OUT/start-pairs-ward-crun-2.json" ward "$D_WARD" crun "$D_CRUN"
 
 	say "peak RSS: GNU time %M, ${RSS_RUNS} runs each"
 	python3 "$PY" rss --runs "$RSS_RUNS" --out "$OUT/start-rss-ward.json" ward "$C_WARD"

@@ -102,14 +102,6 @@ char *controllers_from_superopts(const char *superopts)
 	return out;
 }
 
-static bool same_controller_set(const char *a, const char *b)
-{
-	_cleanup_free_ char *sa = controllers_from_superopts(a);
-	_cleanup_free_ char *sb = controllers_from_superopts(b);
-
-	return sa && sb && streq(sa, sb);
-}
-
 void cg_system_clear(struct cg_system *sys)
 {
 	for (size_t i = 0; i < sys->n_v1; i++) {
@@ -203,6 +195,7 @@ static int parse_self_cgroup(struct cg_system *sys, const char *path, ward_err *
 		return werr(err, errno, "cgroups: read %s", path);
 	while (getline(&line, &cap, f) > 0) {
 		char *c1 = strchr(line, ':'), *c2, *cgpath;
+		_cleanup_free_ char *ctl = NULL;
 
 		if (!c1)
 			continue;
@@ -217,12 +210,13 @@ static int parse_self_cgroup(struct cg_system *sys, const char *path, ward_err *
 			sys->v2_self_path = strdup(cgpath);
 			continue;
 		}
-		for (size_t i = 0; i < sys->n_v1; i++) {
-			if (sys->v1[i].self_path ||
-			    !same_controller_set(sys->v1[i].controllers, c1 + 1))
-				continue;
-			sys->v1[i].self_path = strdup(cgpath);
-		}
+		/* normalized once, compared with each mount's (also normalized) */
+		ctl = controllers_from_superopts(c1 + 1);
+		if (!ctl)
+			return werr(err, ENOMEM, "cgroups");
+		for (size_t i = 0; i < sys->n_v1; i++)
+			if (!sys->v1[i].self_path && streq(sys->v1[i].controllers, ctl))
+				sys->v1[i].self_path = strdup(cgpath);
 	}
 	for (size_t i = 0; i < sys->n_v1; i++)
 		if (!sys->v1[i].self_path && !(sys->v1[i].self_path = strdup("/")))
@@ -495,8 +489,8 @@ static int check_controllers(const struct ward_cgroup *cg, const struct ward_res
 	return 0;
 }
 
-int cgroup_create(const char *parent, const char *leaf, const struct ward_resources *res,
-		  struct ward_cgroup **out, ward_err *err)
+int cgroup_plan(const char *parent, const char *leaf, const struct ward_resources *res,
+		struct ward_cgroup **out, ward_err *err)
 {
 	struct ward_cgroup *cg;
 	int r;
@@ -508,11 +502,68 @@ int cgroup_create(const char *parent, const char *leaf, const struct ward_resour
 	if (!cg)
 		return -err->code;
 	cg->create_res = res;
+	cg->parent = strdup(parent);
+	cg->leaf = strdup(leaf);
+	if (!cg->parent || !cg->leaf) {
+		cgroup_free(cg);
+		return werr(err, ENOMEM, "cgroup");
+	}
 	r = check_controllers(cg, res, err);
-	if (r >= 0)
+	if (r >= 0 && cg->sys.layout == CG_LAYOUT_V2) {
 		r = cg->ops->create(cg, parent, leaf, err);
-	if (r >= 0)
-		r = cg->ops->apply(cg, res, err);
+		if (r >= 0)
+			r = cg->ops->apply(cg, res, err);
+	} else if (r >= 0 && cg->sys.layout == CG_LAYOUT_HYBRID) {
+		r = cg_v2_create(cg, parent, leaf, err);
+		if (r >= 0)
+			r = cg_v2_apply(cg, res, err);
+	}
+	if (r < 0) {
+		ward_err ignored;
+		cg->ops->destroy(cg, &ignored);
+		cgroup_free(cg);
+		return r;
+	}
+	*out = cg;
+	return 0;
+}
+
+bool cgroup_needs_make(const struct ward_cgroup *cg)
+{
+	return cg && cg->sys.layout != CG_LAYOUT_V2;
+}
+
+int cgroup_make(struct ward_cgroup *cg, ward_err *err)
+{
+	int r;
+
+	if (!cgroup_needs_make(cg))
+		return 0;
+	r = cg_v1_create(cg, cg->parent, cg->leaf, err);
+	if (r < 0)
+		return r;
+	return cg_v1_apply(cg, cg->create_res, err);
+}
+
+size_t cgroup_join_fds(const struct ward_cgroup *cg, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; cg && i < cg->sys.n_v1 && n < max; i++)
+		if (cg->sys.v1[i].tasks_fd >= 0)
+			fds[n++] = cg->sys.v1[i].tasks_fd;
+	return n;
+}
+
+int cgroup_create(const char *parent, const char *leaf, const struct ward_resources *res,
+		  struct ward_cgroup **out, ward_err *err)
+{
+	struct ward_cgroup *cg = NULL;
+	int r = cgroup_plan(parent, leaf, res, &cg, err);
+
+	if (r < 0)
+		return r;
+	r = cgroup_make(cg, err);
 	if (r < 0) {
 		ward_err ignored;
 		cg->ops->destroy(cg, &ignored);
@@ -562,12 +613,10 @@ bool cgroup_born_complete(const struct ward_cgroup *cg)
 	return cg && cg->sys.layout == CG_LAYOUT_V2 && cg->v2_fd >= 0;
 }
 
-int cgroup_child_join(struct ward_cgroup *cg, bool born_in_v2)
+int cgroup_child_join_v2(struct ward_cgroup *cg, bool born_in_v2)
 {
-	int r = cg_v1_child_join(cg);
+	int r;
 
-	if (r < 0)
-		return r;
 	if (cg->v2_fd >= 0 && !born_in_v2) {
 		/* clone3 was unavailable: move ourselves (the kernel's slow
 		 * path, but only on kernels older than 5.7) */
@@ -648,6 +697,8 @@ void cgroup_free(struct ward_cgroup *cg)
 	if (!cg)
 		return;
 	cg_system_clear(&cg->sys);
+	free(cg->parent);
+	free(cg->leaf);
 	free(cg->rel_path);
 	free(cg->v2_dir);
 	free(cg->v2_parent_dir);

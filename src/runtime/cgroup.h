@@ -57,6 +57,8 @@ struct cg_system {
 struct ward_cgroup {
 	const struct cg_ops *ops;
 	bool opening; /* cgroup_open(): record paths of an existing cgroup */
+	char *parent; /* as given: "ward", "self", "self/sub", a path */
+	char *leaf;
 	const struct ward_resources *create_res; /* what create() prepares for */
 	struct cg_system sys;
 	char *rel_path; /* the cgroup, relative to the parent resolution */
@@ -101,6 +103,17 @@ void cg_system_clear(struct cg_system *sys);
  * hierarchy), and apply the limits.  On failure nothing is left behind. */
 int cgroup_create(const char *parent, const char *leaf, const struct ward_resources *res,
 		  struct ward_cgroup **out, ward_err *err);
+/* The same in two halves, so that the v1 half can run while the container
+ * process sets itself up.  cgroup_plan() checks the request and creates
+ * what the process must be born into (the cgroup2 part); cgroup_make()
+ * creates the v1 hierarchies' cgroups (nothing on a pure v2 host).  On
+ * failure of either, cgroup_destroy() + cgroup_free() undo what was made. */
+int cgroup_plan(const char *parent, const char *leaf, const struct ward_resources *res,
+		struct ward_cgroup **out, ward_err *err);
+bool cgroup_needs_make(const struct ward_cgroup *cg);
+int cgroup_make(struct ward_cgroup *cg, ward_err *err);
+/* The v1 `tasks` fds the container process writes "0" to (after make). */
+size_t cgroup_join_fds(const struct ward_cgroup *cg, int *fds, size_t max);
 /* Re-open an existing container cgroup (for stop/info/gc after restart). */
 int cgroup_open(const char *parent, const char *leaf, struct ward_cgroup **out, ward_err *err);
 
@@ -109,9 +122,9 @@ int cgroup_clone_fd(const struct ward_cgroup *cg);
 /* True when clone3(CLONE_INTO_CGROUP) alone places the child in all of its
  * cgroups (pure v2), so it may get CLONE_NEWCGROUP at clone time. */
 bool cgroup_born_complete(const struct ward_cgroup *cg);
-/* Called in the child: move the calling (single-threaded) process into the
- * container's cgroups it was not born into.  No allocation. */
-int cgroup_child_join(struct ward_cgroup *cg, bool born_in_v2);
+/* Called in the child when clone3 could not place it in its cgroup2 cgroup
+ * (kernels older than 5.7): move the calling process there.  No allocation. */
+int cgroup_child_join_v2(struct ward_cgroup *cg, bool born_in_v2);
 /* Close the parent-opened fds (both sides call it once they are done). */
 void cgroup_close_join_fds(struct ward_cgroup *cg);
 
@@ -141,7 +154,6 @@ extern const struct cg_ops cg_ops_hybrid;
 /* driver internals exposed for the hybrid driver */
 int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, ward_err *err);
 int cg_v1_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err);
-int cg_v1_child_join(struct ward_cgroup *cg);
 int cg_v1_kill_all(struct ward_cgroup *cg);
 int cg_v1_destroy(struct ward_cgroup *cg, ward_err *err);
 int cg_v1_stats(struct ward_cgroup *cg, struct cg_stats *st);

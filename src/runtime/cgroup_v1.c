@@ -3,7 +3,7 @@
  * The cgroup v1 driver: one directory per joined hierarchy.
  *
  * Joining: the container process writes "0" to each hierarchy's `tasks`
- * file itself (cg_v1_child_join), before it gives up its host identity.
+ * file itself, through fds this side opened (join_v1_cgroups() in child.c).
  * Moving a single thread that is the caller does not take the kernel's global
  * cgroup_threadgroup_rwsem for writing; writing a PID to cgroup.procs does,
  * and its first write waits for an RCU grace period: 5-15 ms measured on the
@@ -49,20 +49,29 @@ static struct cg_hier *find_hier(struct ward_cgroup *cg, const char *controller)
 	return NULL;
 }
 
-/* The controllers every container joins: accounting, limits, cleanup.
- * cpuset and hugetlb cost more to create (cpuset ~0.5 ms per mkdir here)
- * and are joined only when asked for. */
+/* The controllers every container joins: memory and pids (limits, OOM
+ * accounting, a place to find stragglers), cpu and cpuacct (limits, usage),
+ * freezer (a fork-safe kill).  The others cost a mkdir and an rmdir each
+ * (a cpuset mkdir ~0.5 ms here) and are joined only when asked for:
+ * devices when there are device rules (a container without a user
+ * namespace), blkio for an I/O weight, cpuset, hugetlb. */
 static bool hier_wanted(const struct cg_hier *h, const struct ward_resources *res)
 {
-	static const char *const always[] = {"memory", "pids",    "cpu",    "cpuacct",
-					     "blkio",  "devices", "freezer"};
+	static const char *const always[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
 		if (hier_has(h, always[i]))
 			return true;
-	if (res && (res->cpuset_cpus || res->cpuset_mems) && hier_has(h, "cpuset"))
+	if (!res)
+		return false;
+	if ((res->cpuset_cpus || res->cpuset_mems) && hier_has(h, "cpuset"))
 		return true;
-	if (res && res->n_hugepages && hier_has(h, "hugetlb"))
+	if (res->n_hugepages && hier_has(h, "hugetlb"))
+		return true;
+	if (res->n_devices && hier_has(h, "devices"))
+		return true;
+	if ((res->io_weight != WARD_UNSET || res->blkio_weight != WARD_UNSET) &&
+	    hier_has(h, "blkio"))
 		return true;
 	return false;
 }
@@ -411,20 +420,6 @@ int cg_v1_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_e
 			     "cgroup: unified (cgroup v2) keys such as '%s' need a "
 			     "cgroup v2 host; this host has cgroup v1",
 			     res->unified[0].key);
-	return 0;
-}
-
-int cg_v1_child_join(struct ward_cgroup *cg)
-{
-	/* Runs in the freshly cloned child: no allocation, no messages. */
-	for (size_t i = 0; i < cg->sys.n_v1; i++) {
-		int fd = cg->sys.v1[i].tasks_fd;
-
-		if (fd < 0)
-			continue;
-		if (write(fd, "0", 1) != 1)
-			return neg_errno();
-	}
 	return 0;
 }
 

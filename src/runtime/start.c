@@ -63,11 +63,35 @@ static int plan_cgroup(struct ward_container *c, ward_err *err)
 
 	if (!leaf)
 		return werr(err, ENOMEM, "cgroup");
-	r = cgroup_create(parent, leaf, &c->spec->res, &c->cg, err);
+	r = cgroup_plan(parent, leaf, &c->spec->res, &c->cg, err);
+	if (r < 0)
+		return r;
+	if (!cgroup_needs_make(c->cg))
+		wdebug("%s: cgroup %s (%s driver)", c->name, cgroup_describe(c->cg),
+		       cgroup_layout_name(c->cg));
+	return 0;
+}
+
+/* v1 hierarchies: made while the container process builds its filesystem,
+ * then handed to it as open `tasks` files (see cgroup_v1.c). */
+static int make_cgroup(struct ward_container *c, ward_err *err)
+{
+	int fds[CG_MAX_HIER];
+	size_t n;
+	int r;
+
+	if (!cgroup_needs_make(c->cg))
+		return 0;
+	r = cgroup_make(c->cg, err);
 	if (r < 0)
 		return r;
 	wdebug("%s: cgroup %s (%s driver)", c->name, cgroup_describe(c->cg),
 	       cgroup_layout_name(c->cg));
+	n = cgroup_join_fds(c->cg, fds, CG_MAX_HIER);
+	r = sync_send_fds(c->sync_fd, SYNC_CGROUP, fds, n);
+	if (r < 0)
+		return werr(err, -r, "sync with container process");
+	cgroup_close_join_fds(c->cg);
 	return 0;
 }
 
@@ -237,8 +261,9 @@ int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_er
 	 * soon as it is set up; it then writes one byte and execs */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? werrx(err, ENOENT, "container %s is not in the created state", name)
-				       : werr(err, errno, "open %s", path);
+		return errno == ENOENT
+			   ? werrx(err, ENOENT, "container %s is not in the created state", name)
+			   : werr(err, errno, "open %s", path);
 	do
 		n = read(fd, &b, 1);
 	while (n < 0 && errno == EINTR);
@@ -276,7 +301,7 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	r = plan_cgroup(c, err);
 	if (r < 0)
 		goto fail;
-	wtime("cgroup created");
+	wtime("cgroup planned");
 	r = plan_seccomp(c, err);
 	if (r < 0)
 		goto fail;
@@ -301,7 +326,6 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	sv[1] = -1;
 	c->sync_fd = sv[0];
 	sv[0] = -1;
-	cgroup_close_join_fds(c->cg);
 	if (spec->ns[WNS_USER].enabled && !spec->ns[WNS_USER].path) {
 		r = write_id_maps(c, err);
 		if (r < 0)
@@ -326,6 +350,10 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		close(fd);
 	}
 	wtime("id maps written");
+	r = make_cgroup(c, err);
+	if (r < 0)
+		goto fail;
+	wtime("cgroup made");
 	r = wait_ready(c, err);
 	if (r < 0)
 		goto fail;

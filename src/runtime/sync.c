@@ -63,6 +63,31 @@ int sync_send_fd(int fd, enum sync_type type, int passfd)
 	return send_fd(fd, passfd, &m, sizeof(m));
 }
 
+int sync_send_fds(int fd, enum sync_type type, const int *fds, size_t n)
+{
+	struct sync_msg m = {.type = type};
+
+	return send_fds(fd, fds, n, &m, sizeof(m));
+}
+
+int sync_expect_fds(int fd, enum sync_type type, int *fds, size_t max, size_t *n, ward_err *err)
+{
+	struct sync_msg m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	r = recv_fds(fd, fds, max, n, &m, sizeof(m));
+	if (r < 0)
+		return werr(err, -r, "sync with ward");
+	if (r == 0)
+		return werrx(err, EPIPE, "ward went away during setup");
+	m.msg[sizeof(m.msg) - 1] = '\0';
+	if (m.type != (uint32_t)type)
+		return werrx(err, EPROTO, "sync: unexpected message %u (wanted %u)", m.type,
+			     (unsigned)type);
+	return 0;
+}
+
 int sync_send_error(int fd, enum ward_step step, int errnum, const char *msg)
 {
 	struct sync_msg m = {.type = SYNC_ERROR, .step = step, .errnum = errnum};

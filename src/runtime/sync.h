@@ -18,6 +18,7 @@ enum sync_type {
 	SYNC_READY,          /* child -> parent: set up, waiting (created) */
 	SYNC_ERROR,          /* child -> parent: a step failed */
 	SYNC_PTY,            /* child -> parent: the pty master, as SCM_RIGHTS */
+	SYNC_CGROUP,         /* parent -> child: the v1 cgroup files to join, as SCM_RIGHTS */
 };
 
 struct sync_msg {
@@ -30,6 +31,9 @@ struct sync_msg {
 int sync_pair(int fds[2]);
 int sync_send(int fd, enum sync_type type);
 int sync_send_fd(int fd, enum sync_type type, int passfd);
+int sync_send_fds(int fd, enum sync_type type, const int *fds, size_t n);
+/* Receive a message of `type` with up to `max` fds. */
+int sync_expect_fds(int fd, enum sync_type type, int *fds, size_t max, size_t *n, ward_err *err);
 /* Send an error from the child; msg may be NULL (then the step and errno
  * make the message). */
 int sync_send_error(int fd, enum ward_step step, int errnum, const char *msg);

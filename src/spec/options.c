@@ -599,8 +599,13 @@ int run_settings_finish(struct run_settings *rs, ward_err *err)
 		if (r < 0)
 			return r;
 	}
-	if (s->userns_mode == WUSERNS_HOST)
+	if (s->userns_mode == WUSERNS_HOST) {
 		s->ns[WNS_USER].enabled = false;
+		/* root inside is root outside: only the device cgroup keeps it
+		 * from opening host devices it could create */
+		if (!s->res.n_devices && spec_add_default_device_rules(s) < 0)
+			return werr(err, ENOMEM, "device rules");
+	}
 	return spec_validate(s, err);
 }
 

@@ -408,6 +408,26 @@ int spec_add_default_filesystem(struct ward_spec *s, ward_err *err)
 	return 0;
 }
 
+int spec_add_default_device_rules(struct ward_spec *s)
+{
+	/* deny everything, then allow the nodes ward puts in /dev */
+	static const struct ward_device_rule rules[] = {
+	    {false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 5, "rwm"},
+	    {true, 'c', 1, 7, "rwm"},    {true, 'c', 1, 8, "rwm"}, {true, 'c', 1, 9, "rwm"},
+	    {true, 'c', 5, 0, "rwm"},    {true, 'c', 5, 1, "rwm"}, {true, 'c', 5, 2, "rwm"},
+	    {true, 'c', 136, -1, "rwm"},
+	};
+	struct ward_device_rule *n =
+	    realloc(s->res.devices, (s->res.n_devices + ARRAY_SIZE(rules)) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	memcpy(n + s->res.n_devices, rules, sizeof(rules));
+	s->res.devices = n;
+	s->res.n_devices += ARRAY_SIZE(rules);
+	return 0;
+}
+
 int spec_init_run_defaults(struct ward_spec *s, ward_err *err)
 {
 	uint64_t caps = spec_default_caps();

@@ -301,6 +301,9 @@ void seccomp_free(struct ward_seccomp *sc);
  * small /dev, and the fresh tmpfs mounts.  With rootfs == NULL the host
  * template's read-only binds and symlinks are added too. */
 int spec_add_default_filesystem(struct ward_spec *s, ward_err *err);
+/* The device cgroup allow-list for containers without a user namespace:
+ * nothing but the nodes of ward's /dev (v1 devices controller). */
+int spec_add_default_device_rules(struct ward_spec *s);
 /* The defaults of a `ward run` container, before any option is applied. */
 int spec_init_run_defaults(struct ward_spec *s, ward_err *err);
 /* Check cross-field consistency once all options are in. */

@@ -188,25 +188,27 @@ bool path_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-int send_fd(int sock, int fd, const void *data, size_t len)
+int send_fds(int sock, const int *fds, size_t n, const void *data, size_t len)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * MAX_PASS_FDS)];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *c;
 
+	if (n > MAX_PASS_FDS)
+		return -E2BIG;
 	memset(&u, 0, sizeof(u));
-	if (fd >= 0) {
+	if (n > 0) {
 		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
 	}
 	for (;;) {
 		ssize_t r = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -218,10 +220,15 @@ int send_fd(int sock, int fd, const void *data, size_t len)
 	}
 }
 
-int recv_fd(int sock, int *fd, void *data, size_t len)
+int send_fd(int sock, int fd, const void *data, size_t len)
+{
+	return send_fds(sock, &fd, fd >= 0 ? 1 : 0, data, len);
+}
+
+int recv_fds(int sock, int *fds, size_t max, size_t *n, void *data, size_t len)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * MAX_PASS_FDS)];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = data, .iov_len = len};
@@ -232,15 +239,38 @@ int recv_fd(int sock, int *fd, void *data, size_t len)
 	struct cmsghdr *c;
 	ssize_t r;
 
-	*fd = -1;
+	*n = 0;
 	do
 		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return neg_errno();
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+		size_t k;
+		int got[MAX_PASS_FDS];
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (k > MAX_PASS_FDS)
+			k = MAX_PASS_FDS;
+		memcpy(got, CMSG_DATA(c), k * sizeof(int));
+		for (size_t i = 0; i < k; i++) {
+			if (*n < max)
+				fds[(*n)++] = got[i];
+			else
+				close(got[i]); /* more than asked for: not ours to keep */
+		}
 	}
 	return (int)r;
+}
+
+int recv_fd(int sock, int *fd, void *data, size_t len)
+{
+	size_t n;
+	int r = recv_fds(sock, fd, 1, &n, data, len);
+
+	if (n == 0)
+		*fd = -1;
+	return r;
 }

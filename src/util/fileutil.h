@@ -26,8 +26,13 @@ int rm_rf(const char *path);
 bool path_exists(const char *path);
 /* Write all of buf, retrying on EINTR/short writes. */
 int write_all(int fd, const void *buf, size_t len);
-/* Send / receive one fd over a unix socket with a small payload. */
-int send_fd(int sock, int fd, const void *data, size_t len);
-int recv_fd(int sock, int *fd, void *data, size_t len);
+/* Send / receive fds (SCM_RIGHTS) over a unix socket with a small payload.
+ * recv_*: -errno, or the payload bytes (0 at EOF); fds beyond `max` are
+ * closed. */
+#define MAX_PASS_FDS 16
+int send_fds(int sock, const int *fds, size_t n, const void *data, size_t len);
+int recv_fds(int sock, int *fds, size_t max, size_t *n, void *data, size_t len);
+int send_fd(int sock, int fd, const void *data, size_t len); /* fd -1: none */
+int recv_fd(int sock, int *fd, void *data, size_t len);      /* *fd -1: none */
 
 #endif

@@ -134,3 +134,20 @@ def test_io_weight(ward):
         assert "300" in (d / f).read_text()
     finally:
         kill_container(ward, name, p)
+
+
+def test_device_cgroup_for_containers_without_userns(ward):
+    """Root inside is root outside with --userns host: the device cgroup
+    must still refuse a device node it creates -- here /dev/kmsg (1:11),
+    which root could otherwise open to write into the host's kernel log --
+    while the nodes ward provides keep working."""
+    if not any((d / "devices.allow").exists() for d in container_cgroup_bases()):
+        pytest.skip("no cgroup v1 devices controller (cgroup v2 needs a BPF device filter, "
+                    "which ward does not install yet)")
+    r = ward.run("run", "--userns", "host", "--cap-add", "MKNOD", "--", "/bin/sh", "-c",
+                 "if mknod /dev/k c 1 11 2>/dev/null; then"
+                 "  { (exec 3>/dev/k) 2>/dev/null && echo OPENED || echo DENIED; };"
+                 " else echo NO-MKNOD; fi; head -c 1 /dev/zero | wc -c")
+    assert r.returncode == 0, r.stderr
+    # refused when the node is created (ward denies "m" too) or opened
+    assert r.stdout.split() in (["NO-MKNOD", "1"], ["DENIED", "1"]), r.stdout

@@ -42,9 +42,11 @@ static int setup(void **state)
 	snprintf(f->root, sizeof(f->root), "/tmp/ward-test-created-XXXXXX");
 	assert_non_null(mkdtemp(f->root));
 	chmod(f->root, 0711);
-	f->ctx = (struct ward_ctx){.root_dir = f->root, .lib_dir = f->root, .cgroup_parent = "self"};
+	f->ctx =
+	    (struct ward_ctx){.root_dir = f->root, .lib_dir = f->root, .cgroup_parent = "self"};
 	assert_int_equal(run_settings_init(&f->rs, &err), 0);
-	assert_int_equal(run_option_apply(&f->rs, run_option_find("name"), "created-test", &err), 0);
+	assert_int_equal(run_option_apply(&f->rs, run_option_find("name"), "created-test", &err),
+			 0);
 	assert_int_equal(strv_push(&f->rs.spec->process.args, "/bin/sh"), 0);
 	assert_int_equal(strv_push(&f->rs.spec->process.args, "-c"), 0);
 	assert_int_equal(strv_push(&f->rs.spec->process.args, "exit 7"), 0);
@@ -90,8 +92,10 @@ static void self_exe(char *buf, size_t len)
 static void test_created_then_start(void **state)
 {
 	struct fixture *f = *state;
-	struct ward_create_opts o = {.release = WARD_RELEASE_SYNC, .kill_with_parent = true,
-				     .write_state = true, .stdio = {-1, -1, -1}};
+	struct ward_create_opts o = {.release = WARD_RELEASE_SYNC,
+				     .kill_with_parent = true,
+				     .write_state = true,
+				     .stdio = {-1, -1, -1}};
 	struct ward_container *c = NULL;
 	struct ward_exit ex;
 	ward_err err = {0};
@@ -114,8 +118,10 @@ static void test_created_then_start(void **state)
 static void test_created_released_by_another_process(void **state)
 {
 	struct fixture *f = *state;
-	struct ward_create_opts o = {.release = WARD_RELEASE_FIFO, .kill_with_parent = true,
-				     .write_state = true, .stdio = {-1, -1, -1}};
+	struct ward_create_opts o = {.release = WARD_RELEASE_FIFO,
+				     .kill_with_parent = true,
+				     .write_state = true,
+				     .stdio = {-1, -1, -1}};
 	struct ward_container *c = NULL;
 	struct ward_exit ex;
 	ward_err err = {0};
@@ -163,10 +169,10 @@ static void test_release_of_unknown_container(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_created_then_start, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_created_released_by_another_process, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_release_of_unknown_container, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_created_then_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_created_released_by_another_process, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_release_of_unknown_container, setup, teardown),
 	};
 
 	if (geteuid() != 0) {
