@@ -17,7 +17,9 @@
  * Error messages name the step ("SCMP_ACT_ERRNO rule for read"); the caller
  * adds "seccomp" and the container.
  */
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/seccomp.h>
@@ -553,6 +555,102 @@ int seccomp_compile(const struct ward_seccomp *sc, uint64_t caps, const char *ca
 			return 0;
 	}
 	r = compile_filter(sc, caps, out, err);
+	if (r < 0)
+		return r;
+	if (path)
+		cache_store(cache_dir, path, key, key_len, out);
+	return 0;
+}
+
+/* This binary's GNU build-id (from its own ELF notes), or 0 bytes. */
+struct build_id {
+	unsigned char id[64];
+	size_t len;
+};
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct build_id *b = data;
+
+	if (info->dlpi_name && info->dlpi_name[0])
+		return 0; /* only the main program */
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *p, *end;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(const void *)p;
+			const char *name = p + sizeof(*n);
+			const char *desc = name + ((n->n_namesz + 3) & ~3u);
+
+			if (desc + n->n_descsz > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0 && n->n_descsz <= sizeof(b->id)) {
+				memcpy(b->id, desc, n->n_descsz);
+				b->len = n->n_descsz;
+				return 1;
+			}
+			p = desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+	return 0;
+}
+
+int seccomp_compile_default(uint64_t caps, const char *cache_dir, struct ward_bpf *out,
+			    ward_err *err)
+{
+	static const char magic[16] = "wardsc-default\0";
+	_cleanup_free_ char *host = NULL, *path = NULL, *key = NULL;
+	struct build_id b = {0};
+	struct ward_seccomp *sc;
+	struct utsname u;
+	size_t key_len = 0;
+	uint64_t relevant;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	dl_iterate_phdr(find_build_id, &b);
+	/* without a build-id (or a cache) the profile itself is the key */
+	if (b.len && cache_dir && uname(&u) == 0) {
+		const struct scmp_version *ver = seccomp_version();
+		uint64_t v[3];
+		int n = asprintf(&host, "host %s %zu:%s\n", seccomp_arch_native_name(),
+				 strlen(u.release), u.release);
+
+		if (n < 0)
+			return werr(err, ENOMEM, "seccomp");
+		relevant = caps & seccomp_default_relevant_caps();
+		v[0] = b.len;
+		v[1] = relevant;
+		v[2] = ver ? ((uint64_t)ver->major << 32 | (uint64_t)ver->minor << 16 | ver->micro)
+			   : 0;
+		key_len = sizeof(magic) + sizeof(v) + b.len + (size_t)n;
+		key = malloc(key_len + 1);
+		if (!key)
+			return werr(err, ENOMEM, "seccomp");
+		memcpy(key, magic, sizeof(magic));
+		memcpy(key + sizeof(magic), v, sizeof(v));
+		memcpy(key + sizeof(magic) + sizeof(v), b.id, b.len);
+		memcpy(key + sizeof(magic) + sizeof(v) + b.len, host, (size_t)n + 1);
+		path = xasprintf("%s/seccomp-%016" PRIx64 ".bpf", cache_dir, fnv1a64(key, key_len));
+		if (path && cache_load(path, key, key_len, out))
+			return 0;
+	}
+	sc = seccomp_default_profile();
+	if (!sc)
+		return werr(err, ENOMEM, "default seccomp profile");
+	if (!key) {
+		r = seccomp_compile(sc, caps, cache_dir, out, err);
+		seccomp_free(sc);
+		return r;
+	}
+	r = compile_filter(sc, caps, out, err);
+	seccomp_free(sc);
 	if (r < 0)
 		return r;
 	if (path)

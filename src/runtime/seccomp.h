@@ -29,6 +29,12 @@ struct ward_bpf {
 int seccomp_compile(const struct ward_seccomp *sc, uint64_t caps, const char *cache_dir,
 		    struct ward_bpf *out, ward_err *err);
 
+/* The same for ward's built-in profile, without building it when its
+ * filter is cached: the cache key is then this binary's build-id (the
+ * profile is compiled in), the relevant capability bits and the host. */
+int seccomp_compile_default(uint64_t caps, const char *cache_dir, struct ward_bpf *out,
+			    ward_err *err);
+
 /* Load the program into the calling thread (needs no_new_privs or
  * CAP_SYS_ADMIN).  With a notify profile *listener_fd receives the
  * user-notification fd; otherwise it is set to -1. */

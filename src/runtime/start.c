@@ -100,12 +100,16 @@ static int plan_seccomp(struct ward_container *c, ward_err *err)
 	_cleanup_free_ char *cache = NULL;
 	int r;
 
-	if (!c->spec->seccomp)
+	if (!c->spec->seccomp && !c->spec->seccomp_default)
 		return 0;
 	cache = xasprintf("%s/.seccomp-cache", c->ctx->root_dir);
 	if (!cache)
 		return werr(err, ENOMEM, "seccomp");
-	r = seccomp_compile(c->spec->seccomp, c->spec->process.caps.bounding, cache, &c->bpf, err);
+	if (c->spec->seccomp)
+		r = seccomp_compile(c->spec->seccomp, c->spec->process.caps.bounding, cache,
+				    &c->bpf, err);
+	else
+		r = seccomp_compile_default(c->spec->process.caps.bounding, cache, &c->bpf, err);
 	if (r < 0)
 		return werr_wrap(err, "seccomp");
 	wdebug("%s: seccomp filter of %u instructions%s", c->name, c->bpf.len,

@@ -317,6 +317,7 @@ static int opt_seccomp(struct run_settings *rs, const char *v, ward_err *err)
 	if (streq(v, "unconfined")) {
 		seccomp_free(rs->spec->seccomp);
 		rs->spec->seccomp = NULL;
+		rs->spec->seccomp_default = false;
 		return 0;
 	}
 	r = seccomp_profile_load_file(v, &sc, err);
@@ -324,6 +325,7 @@ static int opt_seccomp(struct run_settings *rs, const char *v, ward_err *err)
 		return r;
 	seccomp_free(rs->spec->seccomp);
 	rs->spec->seccomp = sc;
+	rs->spec->seccomp_default = false;
 	return 0;
 }
 

@@ -291,6 +291,15 @@ static int add_group(struct ward_seccomp_rule *rule, const struct group *g)
 	return 0;
 }
 
+uint64_t seccomp_default_relevant_caps(void)
+{
+	uint64_t caps = 0;
+
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		caps |= groups[i].caps_incl | groups[i].caps_excl;
+	return caps;
+}
+
 struct ward_seccomp *seccomp_default_profile(void)
 {
 	struct ward_seccomp *sc = calloc(1, sizeof(*sc));

@@ -18,6 +18,9 @@
 
 /* ward's default profile (docs/seccomp.md); NULL on ENOMEM. */
 struct ward_seccomp *seccomp_default_profile(void);
+/* The capabilities the default profile's rules test: the only bits of a
+ * container's bounding set its compiled filter depends on. */
+uint64_t seccomp_default_relevant_caps(void);
 
 /* Parse a profile in the OCI runtime-spec / Docker JSON format.  `where`
  * names the source in error messages ("profile.json", "config.json"). */

@@ -452,9 +452,10 @@ int spec_init_run_defaults(struct ward_spec *s, ward_err *err)
 	s->process.cwd = strdup("/");
 	if (!s->process.cwd)
 		return werr(err, ENOMEM, "defaults");
-	s->seccomp = seccomp_default_profile();
-	if (!s->seccomp)
-		return werr(err, ENOMEM, "default seccomp profile");
+	/* the default profile is built only if its compiled filter is not
+	 * cached (see seccomp_compile_default()) */
+	s->seccomp = NULL;
+	s->seccomp_default = true;
 	return 0;
 }
 

@@ -266,7 +266,8 @@ struct ward_spec {
 	struct ward_resources res;
 	char *cgroup_path; /* explicit cgroup (OCI cgroupsPath); NULL: parent + name */
 
-	struct ward_seccomp *seccomp; /* NULL: unconfined */
+	struct ward_seccomp *seccomp; /* a profile; NULL with seccomp_default false: unconfined */
+	bool seccomp_default;         /* ward's built-in profile (built only when not cached) */
 	struct ward_kv *sysctl;
 	size_t n_sysctl;
 	struct ward_hooks hooks;

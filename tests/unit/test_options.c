@@ -188,7 +188,9 @@ static void test_init_defaults(void **state)
 	assert_true(s->process.no_new_privs);
 	assert_string_equal(s->process.cwd, "/");
 	assert_string_equal(spec_get_env(s, "HOME"), "/root");
-	assert_non_null(s->seccomp);
+	/* the built-in profile, built only when its filter is not cached */
+	assert_null(s->seccomp);
+	assert_true(s->seccomp_default);
 	assert_int_equal(s->stop_signal, SIGTERM);
 	assert_true(s->res.memory_limit == WARD_UNSET);
 	assert_int_equal(s->n_mounts, 0);
@@ -440,8 +442,10 @@ static void good_seccomp(struct fx *f)
 	assert_int_equal(f->rs.spec->seccomp->default_action, WSC_ALLOW);
 	assert_int_equal(f->rs.spec->seccomp->n_rules, 1);
 	assert_string_equal(f->rs.spec->seccomp->rules[0].names[0], "getcwd");
+	assert_false(f->rs.spec->seccomp_default);
 	apply_ok(&f->rs, "seccomp", "unconfined");
 	assert_null(f->rs.spec->seccomp);
+	assert_false(f->rs.spec->seccomp_default);
 }
 
 static void good_security_opt(struct fx *f)
@@ -788,7 +792,7 @@ static void test_bad_changes_nothing(void **state)
 	assert_false(f->rs.hostname_set);
 	assert_null(s->hostname);
 	assert_true(run_option_apply(&f->rs, opt("seccomp"), "/nonexistent/p.json", &err) < 0);
-	assert_non_null(s->seccomp);
+	assert_true(s->seccomp_default);
 	assert_true(run_option_apply(&f->rs, opt("stop-signal"), "NOPE", &err) < 0);
 	assert_int_equal(s->stop_signal, SIGTERM);
 }

@@ -1443,6 +1443,43 @@ static void test_behaviour_other_abi(void **state)
 	seccomp_free(sc);
 }
 
+/* The built-in profile's fast path: keyed by this binary's build-id, it
+ * gives the same program as compiling the profile, per capability set. */
+static void test_default_fast_path(void **state)
+{
+	struct ward_seccomp *sc = seccomp_default_profile();
+	uint64_t rel = 0, caps = CAPBIT(CAP_CHOWN) | CAPBIT(CAP_KILL);
+	char tmp[] = "/tmp/ward-test-seccomp-default-XXXXXX";
+	ward_err err = {0};
+	struct ward_bpf a, b, c;
+	char *dir;
+
+	for (size_t i = 0; i < sc->n_rules; i++)
+		rel |= sc->rules[i].caps_incl | sc->rules[i].caps_excl;
+	assert_true(seccomp_default_relevant_caps() == rel);
+	assert_non_null(mkdtemp(tmp));
+	dir = xasprintf("%s/cache", tmp);
+	assert_int_equal(seccomp_compile(sc, caps, NULL, &a, &err), 0);
+	assert_int_equal(seccomp_compile_default(caps, dir, &b, &err), 0);
+	assert_false(b.from_cache);
+	assert_int_equal(seccomp_compile_default(caps, dir, &c, &err), 0);
+	assert_true(c.from_cache);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.insns, b.insns, a.len * sizeof(*a.insns));
+	assert_memory_equal(a.insns, c.insns, a.len * sizeof(*a.insns));
+	ward_bpf_clear(&c);
+	/* another relevant capability: another entry, another program */
+	assert_int_equal(seccomp_compile_default(caps | CAPBIT(CAP_SYS_ADMIN), dir, &c, &err), 0);
+	assert_false(c.from_cache);
+	assert_true(c.len != a.len || memcmp(a.insns, c.insns, a.len * sizeof(*a.insns)) != 0);
+	ward_bpf_clear(&a);
+	ward_bpf_clear(&b);
+	ward_bpf_clear(&c);
+	seccomp_free(sc);
+	rm_rf(tmp);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1458,6 +1495,7 @@ int main(void)
 	    cmocka_unit_test(test_compile_default),
 	    cmocka_unit_test(test_compile_errors),
 	    cmocka_unit_test(test_cache),
+	    cmocka_unit_test(test_default_fast_path),
 	    cmocka_unit_test(test_behaviour_default),
 	    cmocka_unit_test(test_behaviour_unfiltered),
 	    cmocka_unit_test(test_behaviour_custom),
