@@ -28,13 +28,17 @@ $(FUZZ_BUILD)/build.ninja:
 
 # Everything CI runs: unit tests, unit tests under ASan+UBSan, the formatter
 # check, and the integration suites (including the cgroup v2 QEMU tier).
-# The last line is the total over every test case: "N passed, M failed".
+# Around it all, tools/hostguard.py checks that the machine's own network
+# namespace did not change.  The last line is the total over every test case: "N passed, M failed".
 check: all
 	@rm -f $(BUILD)/junit-*.xml $(ASAN_BUILD)/junit-*.xml
+	@/usr/bin/python3 tools/hostguard.py snapshot $(BUILD)/hostguard.json
 	-@$(MAKE) --no-print-directory check-unit
 	-@$(MAKE) --no-print-directory check-asan
 	-@$(MAKE) --no-print-directory check-format
 	-@$(MAKE) --no-print-directory check-integration
+	-@/usr/bin/python3 tools/hostguard.py compare $(BUILD)/hostguard.json \
+		$(BUILD)/junit-hostguard.xml
 	@/usr/bin/python3 tools/summary.py \
 		--programs $(BUILD)/meson-logs/testlog.junit.xml \
 		--programs $(ASAN_BUILD)/meson-logs/testlog.junit.xml \

@@ -13,7 +13,9 @@ wtest=$build/tests/wtest
 
 WARD_ROOT=$(mktemp -d /tmp/ward-demo.XXXXXX)
 WARD_CGROUP_PARENT=self
-export WARD_ROOT WARD_CGROUP_PARENT
+# this part runs in the machine's network namespace: loopback only
+WARD_DEFAULT_NETWORK=none
+export WARD_ROOT WARD_CGROUP_PARENT WARD_DEFAULT_NETWORK
 trap 'rm -rf "$WARD_ROOT"' EXIT INT TERM
 chmod 711 "$WARD_ROOT"
 

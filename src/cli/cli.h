@@ -35,6 +35,9 @@ void cli_errorf(const char *object, const char *fmt, ...) __attribute__((format(
 void cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cli_run(struct cli_globals *g, int argc, char **argv);
+int cli_net(struct cli_globals *g, int argc, char **argv);
+int cli_info(struct cli_globals *g, int argc, char **argv);
+int cli_gc(struct cli_globals *g, int argc, char **argv);
 int cli_help(struct cli_globals *g, int argc, char **argv);
 int cli_version(struct cli_globals *g, int argc, char **argv);
 

@@ -13,6 +13,9 @@
 
 static const struct cli_verb verbs[] = {
     {"run", cli_run, "run a command in a new container, in the foreground"},
+    {"net", cli_net, "create, list, inspect and remove networks"},
+    {"info", cli_info, "show what a running container is and did"},
+    {"gc", cli_gc, "clean up after containers whose ward was killed"},
     {"help", cli_help, "show help for a verb"},
     {"version", cli_version, "show the version"},
 };
@@ -127,6 +130,8 @@ int main(int argc, char **argv, char **envp)
 		    .lib_dir = getenv("WARD_LIB") ? getenv("WARD_LIB") : WARD_DEFAULT_LIB,
 		    .cgroup_parent =
 			getenv("WARD_CGROUP_PARENT") ? getenv("WARD_CGROUP_PARENT") : "ward",
+		    .default_network =
+			getenv("WARD_DEFAULT_NETWORK") ? getenv("WARD_DEFAULT_NETWORK") : "ward0",
 		},
 	    .log_level = WLOG_NOTICE,
 	    .argv0 = argv,

@@ -26,10 +26,14 @@
 #include "util/err.h"
 
 struct ward_ctx {
-	const char *root_dir;      /* runtime state (--root) */
-	const char *lib_dir;       /* store (--lib) */
-	const char *cgroup_parent; /* --cgroup-parent: "ward", "self", or a path */
+	const char *root_dir;        /* runtime state (--root) */
+	const char *lib_dir;         /* store (--lib) */
+	const char *cgroup_parent;   /* --cgroup-parent: "ward", "self", or a path */
+	const char *default_network; /* for containers without --net: a network name, "none"
+				      * (NULL: none; the CLI says "ward0") */
 };
+
+struct net_plan; /* src/net/attach.h */
 
 enum ward_release {
 	WARD_RELEASE_SYNC, /* container_start() from the same process */
@@ -84,6 +88,7 @@ struct ward_container {
 	char *rootfs_mnt; /* where the child assembles its root */
 	int state_fd;     /* O_DIRECTORY fd of state_dir, flock'ed while we own it */
 	struct ward_cgroup *cg;
+	struct net_plan *net;
 	struct ward_bpf bpf;
 	int cap_last;
 
@@ -104,6 +109,7 @@ struct ward_container {
 	bool created;
 	bool started;
 	bool used_default_subids;
+	bool reclaimed; /* its state dir was left by a ward that died */
 };
 
 /* Exit of the container's first process. */

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net/attach.h"
 #include "runtime/caps.h"
 #include "runtime/child.h"
 #include "runtime/idmap.h"
@@ -302,6 +303,16 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 			goto fail;
 	}
 	wtime("state acquired");
+	if (c->reclaimed) {
+		/* the last ward of this name died without cleaning up */
+		ward_err e;
+		if (net_reclaim(ctx, c->name, &e) < 0)
+			wwarn("%s: %s", c->name, e.msg);
+	}
+	r = net_plan(c, err);
+	if (r < 0)
+		goto fail;
+	wtime("network planned");
 	r = plan_cgroup(c, err);
 	if (r < 0)
 		goto fail;
@@ -358,6 +369,10 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	if (r < 0)
 		goto fail;
 	wtime("cgroup made");
+	r = net_setup(c, err);
+	if (r < 0)
+		goto fail;
+	wtime("network set up");
 	r = wait_ready(c, err);
 	if (r < 0)
 		goto fail;

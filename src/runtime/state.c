@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/attach.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
@@ -62,6 +63,7 @@ int state_acquire(struct ward_container *c, ward_err *err)
 		}
 		/* nobody holds it: left behind by a ward that died */
 		closep(&c->state_fd);
+		c->reclaimed = true;
 		r = rm_rf(c->state_dir);
 		if (r < 0)
 			return werr(err, -r, "state: reclaim stale %s", c->state_dir);
@@ -80,6 +82,21 @@ int state_acquire(struct ward_container *c, ward_err *err)
 		return r;
 	}
 	return 0;
+}
+
+bool state_is_alive(const struct ward_ctx *ctx, const char *name)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/%s", ctx->root_dir, name);
+	_cleanup_close_ int fd = -1;
+
+	if (!dir)
+		return true; /* when in doubt, it is alive */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno != ENOENT;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK;
+	return false; /* nobody holds it: left by a ward that died */
 }
 
 int proc_start_time(pid_t pid, uint64_t *out)
@@ -124,6 +141,8 @@ int state_write(struct ward_container *c, const char *status, ward_err *err)
 		      c->spec->ns[WNS_USER].enabled);
 	if (!o)
 		return werr(err, ENOMEM, "state");
+	if (c->net)
+		json_object_set_new(o, "net", net_plan_json(c->net));
 	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (!text)

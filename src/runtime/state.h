@@ -10,6 +10,9 @@
 #include "runtime/container.h"
 
 int state_acquire(struct ward_container *c, ward_err *err);
+/* Is a container of that name running under ctx->root_dir (its state
+ * directory exists and its lock is held)? */
+bool state_is_alive(const struct ward_ctx *ctx, const char *name);
 int state_write(struct ward_container *c, const char *status, ward_err *err);
 void state_release(struct ward_container *c);
 

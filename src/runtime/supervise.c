@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net/attach.h"
 #include "runtime/container.h"
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
@@ -93,8 +94,21 @@ int container_destroy(struct ward_container *c, ward_err *err)
 	}
 	closep(&c->pidfd);
 	wtime("destroy");
+	if (c->net) {
+		ward_err e;
+		int r = net_teardown(c, &e);
+		if (r < 0 && ret == 0) {
+			*err = e;
+			ret = r;
+		}
+	}
 	if (c->cg) {
-		ret = cgroup_destroy(c->cg, err);
+		ward_err e;
+		int r = cgroup_destroy(c->cg, &e);
+		if (r < 0 && ret == 0) {
+			*err = e;
+			ret = r;
+		}
 		cgroup_free(c->cg);
 		c->cg = NULL;
 	}
@@ -114,6 +128,7 @@ void container_free(struct ward_container *c)
 	closep(&c->pidfd);
 	closep(&c->state_fd);
 	cgroup_free(c->cg);
+	net_plan_free(c->net);
 	ward_bpf_clear(&c->bpf);
 	free(c->name);
 	free(c->state_dir);

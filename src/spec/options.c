@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net/netspec.h"
 #include "spec/options.h"
 #include "spec/parse.h"
 #include "spec/seccomp_profile.h"
@@ -465,18 +466,84 @@ static int opt_cpuset_cpus(struct run_settings *rs, const char *v, ward_err *err
 	return rs->spec->res.cpuset_cpus ? 0 : werr(err, ENOMEM, "cpuset");
 }
 
+static struct ward_net_spec *net_of(struct run_settings *rs, ward_err *err)
+{
+	if (!rs->spec->net && !(rs->spec->net = net_spec_new()))
+		werr(err, ENOMEM, "network");
+	return rs->spec->net;
+}
+
 static int opt_net(struct run_settings *rs, const char *v, ward_err *err)
 {
-	struct ward_spec *s = rs->spec;
+	struct ward_net_spec *n = net_of(rs, err);
+	int r;
 
-	if (streq(v, "none")) {
-		s->ns[WNS_NET].enabled = true;
-	} else if (streq(v, "host")) {
-		s->ns[WNS_NET].enabled = false;
-	} else {
-		return werrx(err, ENOTSUP, "network '%s': only 'none' and 'host' are available", v);
-	}
+	if (!n)
+		return -ENOMEM;
+	r = net_parse_net(n, v, err);
+	if (r < 0)
+		return r;
+	/* --net host: no network namespace of its own */
+	rs->spec->ns[WNS_NET].enabled = n->ifs[0].type != WNET_HOST;
 	return strv_push(&rs->nets, v) < 0 ? werr(err, ENOMEM, "net") : 0;
+}
+
+static int opt_ip(struct run_settings *rs, const char *v, ward_err *err)
+{
+	struct ward_net_spec *n = net_of(rs, err);
+	return n ? net_parse_ip(n, v, false, err) : -ENOMEM;
+}
+
+static int opt_ip6(struct run_settings *rs, const char *v, ward_err *err)
+{
+	struct ward_net_spec *n = net_of(rs, err);
+	return n ? net_parse_ip(n, v, true, err) : -ENOMEM;
+}
+
+static int opt_mac(struct run_settings *rs, const char *v, ward_err *err)
+{
+	struct ward_net_spec *n = net_of(rs, err);
+	struct ward_netif *i = n ? net_spec_current(n, err) : NULL;
+	int r;
+
+	if (!i)
+		return -ENOMEM;
+	if (i->type == WNET_NONE || i->type == WNET_HOST)
+		return werrx(err, EINVAL, "a MAC address needs a network interface, not --net %s",
+			     net_type_name(i->type));
+	r = net_parse_mac(v, i->mac, err);
+	if (r < 0)
+		return r;
+	i->has_mac = true;
+	return 0;
+}
+
+static int opt_dns(struct run_settings *rs, const char *v, ward_err *err)
+{
+	struct ward_net_spec *n = net_of(rs, err);
+	return n ? net_parse_dns(n, v, err) : -ENOMEM;
+}
+
+static int opt_publish(struct run_settings *rs, const char *v, ward_err *err)
+{
+	struct ward_net_spec *n = net_of(rs, err);
+	return n ? net_parse_publish(n, v, err) : -ENOMEM;
+}
+
+static int opt_allow_out(struct run_settings *rs, const char *v, ward_err *err)
+{
+	struct ward_net_spec *n = net_of(rs, err);
+	return n ? net_parse_allow(n, v, err) : -ENOMEM;
+}
+
+static int opt_net_log(struct run_settings *rs, const char *v, ward_err *err)
+{
+	struct ward_net_spec *n = net_of(rs, err);
+
+	if (!n)
+		return -ENOMEM;
+	n->net_log = true;
+	return 0;
 }
 
 static int opt_config(struct run_settings *rs, const char *v, ward_err *err)
@@ -521,6 +588,13 @@ static const struct run_option options[] = {
     {"pids-limit", 0, true, "ward.pids.limit", "N", opt_pids_limit},
     {"io-weight", 0, true, "ward.io.weight", "N", opt_io_weight},
     {"net", 0, true, "ward.net", "NETWORK", opt_net},
+    {"ip", 0, true, "ward.ip", "ADDR", opt_ip},
+    {"ip6", 0, true, "ward.ip6", "ADDR", opt_ip6},
+    {"mac", 0, true, "ward.mac", "MAC", opt_mac},
+    {"dns", 0, true, "ward.dns", "ADDR", opt_dns},
+    {"publish", 'p', true, "ward.publish", "[HOSTIP:]HOSTPORT:PORT[/PROTO]", opt_publish},
+    {"allow-out", 0, true, "ward.allow.out", "SPEC", opt_allow_out},
+    {"net-log", 0, false, "ward.net.log", NULL, opt_net_log},
     {"stop-signal", 0, true, "ward.stop.signal", "SIGNAL", opt_stop_signal},
 };
 

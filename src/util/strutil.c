@@ -382,3 +382,14 @@ char *strstrip(char *s)
 		*--e = '\0';
 	return s;
 }
+
+uint32_t str_hash32(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}

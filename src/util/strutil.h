@@ -52,4 +52,7 @@ bool name_is_valid(const char *s);
 /* Trim ASCII whitespace in place; returns s. */
 char *strstrip(char *s);
 
+/* FNV-1a, 32 bits: short stable names derived from long ones. */
+uint32_t str_hash32(const char *s);
+
 #endif

@@ -86,8 +86,10 @@ class Ward:
 
     def env(self, extra=None):
         e = dict(os.environ)
+        # containers without --net get loopback only: these tests run in the
+        # machine's own network namespace, which must never get a bridge
         e.update(WARD_ROOT=str(self.root), WARD_LIB=str(self.lib),
-                 WARD_CGROUP_PARENT=CGROUP_PARENT)
+                 WARD_CGROUP_PARENT=CGROUP_PARENT, WARD_DEFAULT_NETWORK="none")
         e.pop("WARD_LOG_LEVEL", None)
         if extra:
             e.update(extra)

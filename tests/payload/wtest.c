@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -585,7 +587,100 @@ static int cmd_connect(int argc, char **argv)
 	return r == 0 ? 0 : 1;
 }
 
-/* serve PORT TEXT: answer every TCP connection with TEXT, forever */
+/* fetch ADDR PORT [TIMEOUT_MS]: connect and print the first line the
+ * server sends ("ERR <errno>" when the connection fails) */
+static int cmd_fetch(int argc, char **argv)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	int timeout = argc > 3 ? atoi(argv[3]) : 2000;
+	char buf[512];
+	ssize_t n;
+	int fd;
+
+	if (argc < 3)
+		return 2;
+	if (strchr(argv[1], ':')) {
+		struct sockaddr_in6 *a = (void *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)atoi(argv[2]));
+		inet_pton(AF_INET6, argv[1], &a->sin6_addr);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (void *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)atoi(argv[2]));
+		inet_pton(AF_INET, argv[1], &a->sin_addr);
+		len = sizeof(*a);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	{
+		struct timeval tv = {timeout / 1000, (timeout % 1000) * 1000};
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		printf("ERR %s\n", errname(errno == EINPROGRESS ? ETIMEDOUT : errno));
+		return 1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0) {
+		printf("ERR %s\n", n < 0 ? errname(errno) : "EOF");
+		return 1;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("%s\n", buf);
+	return 0;
+}
+
+/* garp IFNAME IPV4: broadcast a gratuitous ARP reply claiming IPV4 for
+ * this interface's MAC (what an attacker does to steal a neighbour's
+ * traffic); prints "sent" or the errno */
+static int cmd_garp(int argc, char **argv)
+{
+	struct ifreq ifr = {0};
+	struct sockaddr_ll sll = {0};
+	unsigned char frame[42];
+	struct in_addr ip;
+	int fd;
+
+	if (argc < 3 || inet_pton(AF_INET, argv[2], &ip) != 1)
+		return 2;
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ARP));
+	if (fd < 0) {
+		printf("socket %s\n", errname(errno));
+		return 1;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 || ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		printf("ioctl %s\n", errname(errno));
+		return 1;
+	}
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = ifr.ifr_ifindex;
+	sll.sll_halen = 6;
+	memset(sll.sll_addr, 0xff, 6);
+	memset(frame, 0xff, 6); /* to everyone */
+	ioctl(fd, SIOCGIFHWADDR, &ifr);
+	memcpy(frame + 6, ifr.ifr_hwaddr.sa_data, 6); /* from our MAC */
+	frame[12] = 0x08, frame[13] = 0x06;           /* ARP */
+	frame[14] = 0, frame[15] = 1, frame[16] = 8, frame[17] = 0, frame[18] = 6, frame[19] = 4;
+	frame[20] = 0, frame[21] = 2;                  /* reply */
+	memcpy(frame + 22, ifr.ifr_hwaddr.sa_data, 6); /* sender MAC: ours */
+	memcpy(frame + 28, &ip, 4);                    /* sender IP: claimed */
+	memset(frame + 32, 0xff, 6);
+	memcpy(frame + 38, &ip, 4);
+	for (int i = 0; i < 3; i++)
+		if (sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+			printf("sendto %s\n", errname(errno));
+			return 1;
+		}
+	printf("sent\n");
+	return 0;
+}
+
+/* serve PORT TEXT: answer every TCP connection with "TEXT from PEER" */
 static int cmd_serve(int argc, char **argv)
 {
 	int fd = socket(AF_INET6, SOCK_STREAM, 0), one = 1, zero = 0;
@@ -603,10 +698,19 @@ static int cmd_serve(int argc, char **argv)
 	printf("listening\n");
 	fflush(stdout);
 	for (;;) {
-		int c = accept(fd, NULL, NULL);
+		struct sockaddr_in6 peer;
+		socklen_t plen = sizeof(peer);
+		char reply[512], pa[INET6_ADDRSTRLEN] = "?";
+		int c = accept(fd, (struct sockaddr *)&peer, &plen);
+		const char *pas;
+
 		if (c < 0)
 			continue;
-		if (write(c, argv[2], strlen(argv[2])) < 0 || write(c, "\n", 1) < 0) {
+		inet_ntop(AF_INET6, &peer.sin6_addr, pa, sizeof(pa));
+		/* v4-mapped peers are shown as plain IPv4 */
+		pas = strncmp(pa, "::ffff:", 7) == 0 ? pa + 7 : pa;
+		snprintf(reply, sizeof(reply), "%s from %s\n", argv[2], pas);
+		if (write(c, reply, strlen(reply)) < 0) {
 		}
 		close(c);
 	}
@@ -658,6 +762,7 @@ static const struct {
     {"kmsg", cmd_kmsg},       {"exit", cmd_exit},
     {"raise", cmd_raise},     {"ifaces", cmd_ifaces},
     {"connect", cmd_connect}, {"serve", cmd_serve},
+    {"fetch", cmd_fetch},     {"garp", cmd_garp},
     {"tiocsti", cmd_tiocsti},
 };
 

@@ -42,8 +42,10 @@ static int setup(void **state)
 	snprintf(f->root, sizeof(f->root), "/tmp/ward-test-created-XXXXXX");
 	assert_non_null(mkdtemp(f->root));
 	chmod(f->root, 0711);
-	f->ctx =
-	    (struct ward_ctx){.root_dir = f->root, .lib_dir = f->root, .cgroup_parent = "self"};
+	f->ctx = (struct ward_ctx){.root_dir = f->root,
+				   .lib_dir = f->root,
+				   .cgroup_parent = "self",
+				   .default_network = "none"};
 	assert_int_equal(run_settings_init(&f->rs, &err), 0);
 	assert_int_equal(run_option_apply(&f->rs, run_option_find("name"), "created-test", &err),
 			 0);

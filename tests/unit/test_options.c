@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/if_link.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net/netspec.h"
 #include "spec/options.h"
 #include "spec/seccomp_profile.h"
 #include "spec/spec.h"
@@ -549,13 +552,158 @@ static void good_net(struct fx *f)
 {
 	struct ward_spec *s = f->rs.spec;
 
+	ward_err err = {0};
+
 	apply_ok(&f->rs, "net", "host");
 	assert_false(s->ns[WNS_NET].enabled);
-	apply_ok(&f->rs, "net", "none");
-	assert_true(s->ns[WNS_NET].enabled);
-	assert_int_equal(strv_length(f->rs.nets), 2);
+	assert_int_equal(s->net->ifs[0].type, WNET_HOST);
+	/* host and none stand alone */
+	assert_int_equal(run_option_apply(&f->rs, opt("net"), "none", &err), -EINVAL);
+	assert_string_equal(err.msg, "'none' cannot be combined with other --net values");
+	assert_int_equal(run_option_apply(&f->rs, opt("net"), "dmz", &err), -EINVAL);
+	assert_false(s->ns[WNS_NET].enabled);
+	assert_int_equal(strv_length(f->rs.nets), 1);
 	assert_string_equal(f->rs.nets[0], "host");
-	assert_string_equal(f->rs.nets[1], "none");
+}
+
+static void good_net_interfaces(struct fx *f)
+{
+	struct ward_net_spec *n;
+
+	apply_ok(&f->rs, "net", "dmz");
+	apply_ok(&f->rs, "net", "macvlan:eth0:private");
+	apply_ok(&f->rs, "net", "vlan:eth0:42");
+	apply_ok(&f->rs, "net", "phys:eth9");
+	n = f->rs.spec->net;
+	assert_non_null(n);
+	assert_int_equal(n->n_ifs, 4);
+	assert_int_equal(n->ifs[0].type, WNET_NETWORK);
+	assert_string_equal(n->ifs[0].network, "dmz");
+	assert_int_equal(n->ifs[1].type, WNET_MACVLAN);
+	assert_string_equal(n->ifs[1].link, "eth0");
+	assert_int_equal(n->ifs[1].macvlan_mode, MACVLAN_MODE_PRIVATE);
+	assert_int_equal(n->ifs[2].type, WNET_VLAN);
+	assert_int_equal(n->ifs[2].vlan_id, 42);
+	assert_int_equal(n->ifs[3].type, WNET_PHYS);
+	assert_true(f->rs.spec->ns[WNS_NET].enabled);
+}
+
+static void good_ip(struct fx *f)
+{
+	struct ward_net_spec *n;
+
+	/* before any --net: the default network's interface */
+	apply_ok(&f->rs, "ip", "10.10.20.10");
+	apply_ok(&f->rs, "net", "dmz");
+	n = f->rs.spec->net;
+	assert_int_equal(n->n_ifs, 1);
+	assert_string_equal(n->ifs[0].network, "dmz");
+	assert_true(n->ifs[0].has_ip4);
+	assert_int_equal(ntohl(n->ifs[0].ip4.s_addr), 0x0a0a140a);
+	assert_int_equal(n->ifs[0].prefix4, 0);
+	/* after a second --net: that one's */
+	apply_ok(&f->rs, "net", "lan");
+	apply_ok(&f->rs, "ip", "10.0.5.2/16");
+	assert_int_equal(n->ifs[1].prefix4, 16);
+	assert_false(n->ifs[1].has_ip6);
+}
+
+static void good_ip6(struct fx *f)
+{
+	struct ward_net_spec *n;
+
+	apply_ok(&f->rs, "ip6", "fd00:10::5");
+	n = f->rs.spec->net;
+	assert_true(n->ifs[0].has_ip6);
+	assert_false(n->ifs[0].has_ip4);
+	assert_int_equal(n->ifs[0].ip6.s6_addr[0], 0xfd);
+	assert_int_equal(n->ifs[0].ip6.s6_addr[15], 5);
+}
+
+static void good_mac(struct fx *f)
+{
+	struct ward_net_spec *n;
+
+	apply_ok(&f->rs, "mac", "02:00:0A:0b:0c:0d");
+	n = f->rs.spec->net;
+	assert_true(n->ifs[0].has_mac);
+	assert_int_equal(n->ifs[0].mac[0], 2);
+	assert_int_equal(n->ifs[0].mac[3], 0x0b);
+	assert_int_equal(n->ifs[0].mac[5], 0x0d);
+}
+
+static void good_dns(struct fx *f)
+{
+	apply_ok(&f->rs, "dns", "192.0.2.53");
+	apply_ok(&f->rs, "dns", "2001:db8::53");
+	assert_int_equal(strv_length(f->rs.spec->net->dns), 2);
+	assert_string_equal(f->rs.spec->net->dns[1], "2001:db8::53");
+}
+
+static void good_publish(struct fx *f)
+{
+	struct ward_net_spec *n;
+
+	apply_ok(&f->rs, "publish", "8080:80");
+	apply_ok(&f->rs, "publish", "192.0.2.1:53:53/udp");
+	apply_ok(&f->rs, "publish", "[2001:db8::1]:443:443");
+	n = f->rs.spec->net;
+	assert_int_equal(n->n_publish, 3);
+	assert_true(n->publish[0].any_host);
+	assert_int_equal(n->publish[0].host_port, 8080);
+	assert_int_equal(n->publish[0].container_port, 80);
+	assert_int_equal(n->publish[0].proto, IPPROTO_TCP);
+	assert_false(n->publish[1].any_host);
+	assert_int_equal(n->publish[1].family, AF_INET);
+	assert_int_equal(n->publish[1].proto, IPPROTO_UDP);
+	assert_int_equal(n->publish[2].family, AF_INET6);
+	assert_int_equal(n->publish[2].host_port, 443);
+}
+
+static void good_allow_out(struct fx *f)
+{
+	static const struct {
+		const char *v;
+		enum fw_allow_kind kind;
+		int family;
+		unsigned int prefix;
+		uint8_t proto;
+		uint16_t port;
+	} cases[] = {
+	    {"tcp/25", FW_ALLOW_SVC, 0, 0, IPPROTO_TCP, 25},
+	    {"udp/123", FW_ALLOW_SVC, 0, 0, IPPROTO_UDP, 123},
+	    {"192.0.2.7", FW_ALLOW_DST, AF_INET, 32, 0, 0},
+	    {"10.0.0.0/8", FW_ALLOW_DST, AF_INET, 8, 0, 0},
+	    {"10.10.20.1:tcp/3128", FW_ALLOW_DSTSVC, AF_INET, 32, IPPROTO_TCP, 3128},
+	    {"10.0.0.0/8:tcp/25", FW_ALLOW_DSTSVC, AF_INET, 8, IPPROTO_TCP, 25},
+	    {"fd00::/64", FW_ALLOW_DST, AF_INET6, 64, 0, 0},
+	    {"[fd00::1]:udp/53", FW_ALLOW_DSTSVC, AF_INET6, 128, IPPROTO_UDP, 53},
+	    {"host:tcp/5432", FW_ALLOW_HOST, 0, 0, IPPROTO_TCP, 5432},
+	    {"any", FW_ALLOW_ANY, 0, 0, 0, 0},
+	};
+	struct ward_net_spec *n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		apply_ok(&f->rs, "allow-out", cases[i].v);
+	apply_ok(&f->rs, "allow-out", "dns");
+	n = f->rs.spec->net;
+	assert_true(n->allow_dns);
+	assert_int_equal(n->n_allow, ARRAY_SIZE(cases));
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct fw_allow *a = &n->allow[i];
+		if (a->kind != cases[i].kind || a->proto != cases[i].proto ||
+		    a->port != cases[i].port ||
+		    (cases[i].family &&
+		     (a->family != cases[i].family || a->prefix != cases[i].prefix)))
+			fail_msg("--allow-out %s: kind %d family %d/%u proto %u port %u",
+				 cases[i].v, a->kind, a->family, a->prefix, a->proto, a->port);
+	}
+}
+
+static void good_net_log(struct fx *f)
+{
+	apply_ok(&f->rs, "net-log", NULL);
+	assert_true(f->rs.spec->net->net_log);
 }
 
 static void good_stop_signal(struct fx *f)
@@ -598,6 +746,14 @@ static const struct {
     {"pids-limit", good_pids_limit},
     {"io-weight", good_io_weight},
     {"net", good_net},
+    {"net", good_net_interfaces},
+    {"ip", good_ip},
+    {"ip6", good_ip6},
+    {"mac", good_mac},
+    {"dns", good_dns},
+    {"publish", good_publish},
+    {"allow-out", good_allow_out},
+    {"net-log", good_net_log},
     {"stop-signal", good_stop_signal},
 };
 
@@ -719,8 +875,30 @@ static const struct {
 	{"pids-limit", "maximum", EINVAL, "'maximum' is not a number from 1 to 4194304"},
 	{"io-weight", "10001", EINVAL, "'10001' is not a number from 1 to 10000"},
 	{"io-weight", "0", EINVAL, "'0' is not a number from 1 to 10000"},
-	{"net", "bridge", ENOTSUP, "network 'bridge': only 'none' and 'host' are available"},
-	{"net", "", ENOTSUP, "network '': only 'none' and 'host' are available"},
+	{"net", "", EINVAL, "'' is not a network name"},
+	{"net", "a b", EINVAL, "'a b' is not a network name"},
+	{"net", "macvlan:", EINVAL, "'macvlan:': '' is not an interface name"},
+	{"net", "macvlan:eth0:loud", EINVAL, "'macvlan:eth0:loud': unknown macvlan mode 'loud' (private, vepa, bridge, passthru)"},
+	{"net", "vlan:eth0:4095", EINVAL, "'vlan:eth0:4095' is not vlan:PARENT:ID (ID 1-4094)"},
+	{"net", "vlan:eth0", EINVAL, "'vlan:eth0' is not vlan:PARENT:ID (ID 1-4094)"},
+	{"net", "phys:eth0:1", EINVAL, "'phys:eth0:1' is not phys:IFNAME"},
+	{"net", "tun:x", EINVAL, "'tun:x': unknown type 'tun' (NETWORK, none, host, macvlan:, vlan:, phys:, bridge:)"},
+	{"ip", "10.0.0.300", EINVAL, "'10.0.0.300' is not an IPv4 address"},
+	{"ip", "fd00::1", EINVAL, "'fd00::1' is not an IPv4 address"},
+	{"ip6", "10.0.0.1", EINVAL, "'10.0.0.1' is not an IPv6 address"},
+	{"mac", "02:00:00:00:00", EINVAL, "'02:00:00:00:00' is not a MAC address (aa:bb:cc:dd:ee:ff)"},
+	{"mac", "01:00:5e:00:00:01", EINVAL, "'01:00:5e:00:00:01' is a multicast MAC address"},
+	{"mac", "00:00:00:00:00:00", EINVAL, "'00:00:00:00:00:00' is the all-zero MAC address"},
+	{"dns", "resolver", EINVAL, "'resolver' is not an IP address"},
+	{"publish", "80", EINVAL, "'80' is not [HOSTIP:]HOSTPORT:PORT[/PROTO]"},
+	{"publish", "0:80", EINVAL, "'0:80': ports are numbers from 1 to 65535"},
+	{"publish", "80:80/icmp", EINVAL, "'80:80/icmp': unknown protocol 'icmp' (tcp, udp, sctp)"},
+	{"publish", "web:80:80", EINVAL, "'web:80:80': 'web' is not an IP address"},
+	{"allow-out", "tcp/", EINVAL, "'tcp/' is not PROTO/PORT, ADDR[/LEN], ADDR[/LEN]:PROTO/PORT, host:PROTO/PORT, dns or any"},
+	{"allow-out", "tcp/99999", EINVAL, "'tcp/99999' is not PROTO/PORT, ADDR[/LEN], ADDR[/LEN]:PROTO/PORT, host:PROTO/PORT, dns or any"},
+	{"allow-out", "10.0.0.0/33", EINVAL, "'10.0.0.0/33': '10.0.0.0/33' is not ADDR[/LEN]"},
+	{"allow-out", "host:25", EINVAL, "'host:25' is not host:PROTO/PORT"},
+	{"allow-out", "[fd00::1]", EINVAL, "'[fd00::1]' is not [ADDR6[/LEN]]:PROTO/PORT"},
 	{"stop-signal", "NOPE", EINVAL, "unknown signal 'NOPE'"},
 	{"stop-signal", "0", EINVAL, "unknown signal '0'"},
 };
@@ -786,8 +964,17 @@ static void test_bad_changes_nothing(void **state)
 	assert_int_equal(s->n_mounts, 0);
 	assert_true(run_option_apply(&f->rs, opt("env"), "A B=c", &err) < 0);
 	assert_int_equal(strv_length(s->process.env), env);
-	assert_true(run_option_apply(&f->rs, opt("net"), "bridge", &err) < 0);
+	assert_true(run_option_apply(&f->rs, opt("net"), "a b", &err) < 0);
 	assert_null(f->rs.nets);
+	assert_true(!s->net || s->net->n_ifs == 0);
+	/* an --ip's default interface survives a refused --net unchanged */
+	assert_int_equal(run_option_apply(&f->rs, opt("ip"), "10.0.0.9", &err), 0);
+	assert_true(run_option_apply(&f->rs, opt("net"), "vlan:eth0:0", &err) < 0);
+	assert_int_equal(s->net->n_ifs, 1);
+	assert_int_equal(s->net->ifs[0].type, WNET_NETWORK);
+	assert_null(s->net->ifs[0].network);
+	assert_null(s->net->ifs[0].link);
+	assert_false(s->net->explicit_net);
 	assert_true(run_option_apply(&f->rs, opt("hostname"), "a b", &err) < 0);
 	assert_false(f->rs.hostname_set);
 	assert_null(s->hostname);
