@@ -692,6 +692,7 @@ int net_teardown(struct ward_container *c, ward_err *err)
 			p->att[k].firewalled = false;
 		}
 		fw_close(fw);
+		wtime("firewall elements removed");
 	}
 	if (nl_open(&nl, &e) == 0) {
 		for (size_t k = 0; k < p->n; k++) {
@@ -701,7 +702,18 @@ int net_teardown(struct ward_container *c, ward_err *err)
 			if (bridged(a)) {
 				if (a->isolate && a->has6)
 					nl_neigh_proxy(nl, a->link, &a->ip6, false, &e);
-				r = nl_link_del(nl, a->host_ifname, &e);
+				/* The veth pair goes with the container's network
+				 * namespace, which the kernel frees in the
+				 * background; deleting it here would wait ~20 ms
+				 * for RCU.  Off the bridge and down, it is inert
+				 * even if something still holds that namespace,
+				 * and the next start of this name deletes it. */
+				struct nl_link_change ch = NL_LINK_CHANGE_NONE;
+				ch.master = 0;
+				ch.up = 0;
+				r = nl_link_set(nl, a->host_ifname, &ch, &e);
+				if (r == -ENODEV)
+					r = 0;
 			} else if (a->type == WNET_PHYS && p->netns_fd >= 0) {
 				/* back to the host, under its own name, down */
 				struct nl_sock *cnl = NULL;

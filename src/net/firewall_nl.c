@@ -12,14 +12,18 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -35,6 +39,7 @@
 
 #include "net/firewall_nl.h"
 #include "util/cleanup.h"
+#include "util/syscalls.h"
 
 #define TABLE "ward"
 
@@ -85,9 +90,60 @@ int fw_nl_open(struct fw_nl *nl, ward_err *err)
 	return 0;
 }
 
+/* The kernel frees deleted set elements, counters and chains after an RCU
+ * grace period, and the release of a netfilter socket waits for pending
+ * frees (nf_tables' URELEASE notifier flushes them): 10 ms here, on every
+ * container stop.  So after a deletion the last reference to the socket
+ * goes to a child that takes it over when we are done and exits; we do not
+ * wait for it.  It is born with no exit signal and reaped with __WALL by
+ * the next close, or by init once we exit. */
+static pid_t release_child;
+
+static void release_in_background(struct mnl_socket *sock)
+{
+	int p[2];
+	pid_t pid;
+
+	if (release_child > 0 && waitpid(release_child, NULL, WNOHANG | __WALL) != 0)
+		release_child = 0;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		mnl_socket_close(sock);
+		return;
+	}
+	pid = (pid_t)syscall(SYS_clone, 0UL, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		unsigned int a = (unsigned)mnl_socket_get_fd(sock), b = (unsigned)p[0], t;
+		char c;
+		/* keeps only the socket, whose last reference it becomes once
+		 * the parent closes its own (the pipe's EOF tells), and drops
+		 * the rest at once: a caller reading our output to its end
+		 * must not wait for this child */
+		if (a > b) {
+			t = a;
+			a = b;
+			b = t;
+		}
+		if (a > 0)
+			ward_close_range(0, a - 1, 0);
+		if (b > a + 1)
+			ward_close_range(a + 1, b - 1, 0);
+		ward_close_range(b + 1, ~0U, 0);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		syscall(SYS_exit, 0);
+	}
+	close(p[0]);
+	mnl_socket_close(sock);
+	close(p[1]);
+	if (pid > 0 && release_child == 0)
+		release_child = pid;
+}
+
 void fw_nl_close(struct fw_nl *nl)
 {
-	if (nl->sock)
+	if (nl->sock && nl->deleted)
+		release_in_background(nl->sock);
+	else if (nl->sock)
 		mnl_socket_close(nl->sock);
 	nl->sock = NULL;
 }
@@ -663,8 +719,10 @@ int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, const char *subject, ward
 		int r = batch_send(nl, b, &failed);
 		bool gone = false;
 
-		if (r == 0)
+		if (r == 0) {
+			nl->deleted = nl->deleted || b->del;
 			return 0;
+		}
 		if (failed < 0)
 			return werr(err, -r, "firewall: %s", subject);
 		if (!b->del)

@@ -23,7 +23,8 @@ struct fw_nl {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
-	int destroy; /* the kernel has NFT_MSG_DESTROY*: 1 yes, 0 no, -1 not known yet */
+	int destroy;  /* the kernel has NFT_MSG_DESTROY*: 1 yes, 0 no, -1 not known yet */
+	bool deleted; /* a deletion was committed through this socket */
 };
 
 int fw_nl_open(struct fw_nl *nl, ward_err *err);

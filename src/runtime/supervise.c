@@ -102,6 +102,7 @@ int container_destroy(struct ward_container *c, ward_err *err)
 			ret = r;
 		}
 	}
+	wtime("network torn down");
 	if (c->cg) {
 		ward_err e;
 		int r = cgroup_destroy(c->cg, &e);

@@ -193,8 +193,14 @@ class Sandbox:
     # --- what ward left ---
     def leftovers(self):
         problems = []
-        links = self.in_host("ip", "-o", "link", "show").stdout
-        veths = re.findall(r"^\d+: (wv-[^:@]+)", links, re.M)
+        # a stopped container's veth pair goes with its network namespace,
+        # which the kernel frees in the background (ward does not wait)
+        for _ in range(150):
+            links = self.in_host("ip", "-o", "link", "show").stdout
+            veths = re.findall(r"^\d+: (wv-[^:@]+)", links, re.M)
+            if not veths:
+                break
+            time.sleep(0.02)
         if veths:
             problems.append(f"veths {veths}")
         ruleset = self.in_host("nft", "-j", "list", "ruleset", check=False).stdout
