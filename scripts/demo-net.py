@@ -118,12 +118,13 @@ def scenario(sb, w):
 
     say("The LAN fetches the page through the host's address",
         "The LAN client connects to the host's uplink address; ward's DNAT sends it on.")
-    lan(wt, "fetch", netsandbox.HOST_IP, "80")
+    lan(sb, wt, "fetch", netsandbox.HOST_IP, "80")
 
     say("...and nothing else of the container is reachable",
-        "An unpublished port, or the container's own address routed directly: dropped.")
-    lan(wt, "connect", netsandbox.HOST_IP, "8080", "1000")
-    lan(wt, "connect", "10.10.20.10", "80", "1000")
+        "An unpublished port is the host's own (nothing listens there: refused), and the",
+        "container's address, routed directly from the LAN, is dropped by the firewall.")
+    lan(sb, wt, "connect", netsandbox.HOST_IP, "8080", "1000")
+    lan(sb, wt, "connect", "10.10.20.10", "80", "1000")
 
     sb.serve_lan(25, "220 lan mail server")
     sb.serve_lan(8080, "lan web server")
@@ -139,30 +140,35 @@ def scenario(sb, w):
 
     say("A mail relay may send mail, and nothing else",
         "`--allow-out tcp/25` opens exactly that: port 25 anywhere, every other port shut.")
-    sb.service("relay", "--net", "dmz", "--allow-out", "tcp/25")
     print(f"{D}   [host] $ ward run --name relay --net dmz --allow-out tcp/25 -- ... &{N}")
+    sb.service("relay", "--net", "dmz", "--allow-out", "tcp/25")
     r = sb.exec_in("relay", wt, "fetch", netsandbox.LAN_IP, "25", "1000")
     shown("relay", ["/wtest", "fetch", netsandbox.LAN_IP, "25"], r.stdout)
     r = sb.exec_in("relay", wt, "connect", netsandbox.LAN_IP, "8080", "1000")
     shown("relay", ["/wtest", "connect", netsandbox.LAN_IP, "8080"], r.stdout)
 
     say("Spoofing is dropped",
-        "Suppose an attacker is root in the relay and has CAP_NET_ADMIN there.  They",
-        "take the web server's address (10.10.20.10) to impersonate it...")
+        "Suppose an attacker is root in the relay with CAP_NET_ADMIN (the demo acts as",
+        "root in the relay's network namespace).  They take the web server's address",
+        "(10.10.20.10) to impersonate it...")
     before = drops(sb, "relay").get("spoof", 0)
     script = ("ip addr flush dev eth0 && ip addr add 10.10.20.10/24 dev eth0 && "
               "ip route add default via 10.10.20.1 && "
               f"{wt} connect {netsandbox.LAN_IP} 25 1000")
     r = sb.exec_in("relay", "/bin/sh", "-c", script)
-    shown("relay", ["ip addr add 10.10.20.10/24 dev eth0; /wtest connect",
+    shown("relay", ["ip addr flush dev eth0; ip addr add 10.10.20.10/24 dev eth0;",
+                    "ip route add default via 10.10.20.1; /wtest connect",
                     netsandbox.LAN_IP, "25"], r.stdout + r.stderr)
     print("   ...and announce it with a gratuitous ARP, to steal the neighbours' traffic:")
     r = sb.exec_in("relay", wt, "garp", "eth0", "10.10.20.10")
     shown("relay", ["/wtest", "garp", "eth0", "10.10.20.10"], r.stdout)
     time.sleep(0.2)
-    print("   The bridge dropped both: the host still knows the web server's real MAC,")
-    print("   and the page is still served to the LAN by the real web server:")
-    lan(wt, "fetch", netsandbox.HOST_IP, "80")
+    web_mac = json.loads(sb.run("info", "web", "--json").stdout)["net"][0]["mac"]
+    print(f"   The bridge dropped both.  The host still maps 10.10.20.10 to the web server's")
+    print(f"   MAC ({web_mac}), and the LAN still gets the real web server's page:")
+    r = sb.in_host("ip", "neigh", "show", "10.10.20.10", check=False)
+    shown("host", ["ip", "neigh", "show", "10.10.20.10"], r.stdout)
+    lan(sb, wt, "fetch", netsandbox.HOST_IP, "80")
     after = drops(sb, "relay").get("spoof", 0)
     print(f"     ward info relay: dropped spoof {before} -> {after}")
 

@@ -1,6 +1,8 @@
 #!/bin/sh
-# ward's demo, explained as it goes: a shell command jailed in the host
-# template, and what the jail can and cannot see and do.
+# ward's demo, explained as it goes.  Part 1 (scripts/demo-net.py): the
+# seed scenario, a web server jailed on a private segment behind the host
+# firewall, in a sandbox of network namespaces.  Part 2: a shell command
+# jailed in the host template, and what the jail can and cannot see and do.
 #
 # It runs in a sandbox: state in a temporary --root, cgroups beneath this
 # shell's own cgroup, no network (--net none).  Nothing is left afterwards.
@@ -37,7 +39,11 @@ jail() {
 	{ "$ward" run --bind "$wtest:/wtest:ro" "$@" 2>&1; echo $? >"$status"; } | sed 's/^/     /'
 }
 
-printf '%sward demo%s: one command jails a process; here is what the jail sees.\n' "$b" "$n"
+# Part 1: ward's main job, the seed scenario, in a sandbox of network
+# namespaces (scripts/demo-net.py).  Part 2 below: what a jail looks like
+# from the inside.
+WARD_BUILD=$build /usr/bin/python3 "$here/scripts/demo-net.py" || exit 1
+printf '\n%sPart 2%s: inside the jail. One command jails a process; here is what it sees.\n' "$b" "$n"
 echo "   state: $WARD_ROOT   cgroups: beneath $(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup || echo self)"
 
 say "Its own process tree and hostname" \

@@ -6,9 +6,9 @@ what=${1:-build}
 
 build="gcc make meson ninja-build pkg-config libseccomp-dev libjansson-dev libcap-dev
        libmnl-dev libnftables-dev libnftnl-dev libarchive-dev libcmocka-dev python3"
-demo="$build busybox-static iproute2 util-linux"
+demo="$build busybox-static iproute2 util-linux nftables"
 test="$demo python3-pytest qemu-system-x86 linux-image-cloud-amd64 cpio clang-format"
-bench="$demo hyperfine crun bubblewrap time"
+bench="$demo hyperfine crun bubblewrap time iperf3"
 
 case "$what" in
 build) pkgs=$build ;;

@@ -84,52 +84,86 @@ static void add_cgroup_stats(json_t *o, const struct cli_globals *g, const char 
 	cgroup_free(cg);
 }
 
+static void print_net(json_t *v)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach (v, i, a) {
+		const char *net = json_string_value(json_object_get(a, "network"));
+		const char *host = json_string_value(json_object_get(a, "host_ifname"));
+		const char *v4 = json_string_value(json_object_get(a, "ipv4"));
+		const char *v6 = json_string_value(json_object_get(a, "ipv6"));
+
+		printf("%-16s %s", i ? "" : "interfaces",
+		       json_string_value(json_object_get(a, "ifname")) ?: "?");
+		if (v4)
+			printf(" %s", v4);
+		if (v6)
+			printf(" %s", v6);
+		printf(" mac %s (", json_string_value(json_object_get(a, "mac")) ?: "?");
+		if (net)
+			printf("network %s", net);
+		else
+			printf("%s %s", json_string_value(json_object_get(a, "type")) ?: "?",
+			       json_string_value(json_object_get(a, "link")) ?: "");
+		if (host)
+			printf(", host link %s", host);
+		printf(")\n");
+	}
+}
+
+/* The human view: the useful keys in a fixed order, units spelled out. */
 static void print_human(json_t *o)
 {
-	const char *key;
-	json_t *v;
+	static const struct {
+		const char *key, *label, *unit;
+	} rows[] = {
+	    {"name", "name", NULL},
+	    {"state", "state", NULL},
+	    {"pid", "pid", NULL},
+	    {"uptime_seconds", "uptime", "s"},
+	    {"userns", "user namespace", NULL},
+	    {"cgroup", "cgroup", NULL},
+	    {"memory_bytes", "memory", "bytes"},
+	    {"memory_peak_bytes", "memory peak", "bytes"},
+	    {"cpu_usec", "cpu time", "us"},
+	    {"tasks", "tasks", NULL},
+	    {"net", NULL, NULL},
+	    {"rx_bytes", "received", "bytes"},
+	    {"tx_bytes", "sent", "bytes"},
+	    {"dropped_packets", "dropped packets", NULL},
+	};
 
-	json_object_foreach (o, key, v) {
-		if (streq(key, "net") && json_is_array(v)) {
-			size_t i;
-			json_t *a;
-			json_array_foreach (v, i, a) {
-				printf("%-18s %s", i ? "" : "net:",
-				       json_string_value(json_object_get(a, "ifname")) ?: "?");
-				if (json_object_get(a, "ipv4"))
-					printf(" %s",
-					       json_string_value(json_object_get(a, "ipv4")));
-				if (json_object_get(a, "ipv6"))
-					printf(" %s",
-					       json_string_value(json_object_get(a, "ipv6")));
-				if (json_object_get(a, "network"))
-					printf(" (network %s",
-					       json_string_value(json_object_get(a, "network")));
-				else
-					printf(" (%s",
-					       json_string_value(json_object_get(a, "type")));
-				if (json_object_get(a, "host_ifname"))
-					printf(", host link %s", json_string_value(json_object_get(
-								     a, "host_ifname")));
-				printf(")\n");
-			}
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		json_t *v = json_object_get(o, rows[r].key);
+		if (!v)
+			continue;
+		if (!rows[r].label) {
+			if (json_is_array(v))
+				print_net(v);
 			continue;
 		}
+		printf("%-16s ", rows[r].label);
 		if (json_is_object(v)) {
 			const char *k2;
 			json_t *v2;
-			printf("%-18s", key);
-			json_object_foreach (v, k2, v2)
-				printf(" %s=%" JSON_INTEGER_FORMAT, k2, json_integer_value(v2));
-			printf("\n");
-			continue;
+			const char *sep = "";
+			json_object_foreach (v, k2, v2) {
+				printf("%s%s %" JSON_INTEGER_FORMAT, sep, k2,
+				       json_integer_value(v2));
+				sep = ", ";
+			}
+		} else if (json_is_string(v)) {
+			printf("%s", json_string_value(v));
+		} else if (json_is_integer(v)) {
+			printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		} else if (json_is_boolean(v)) {
+			printf("%s", json_is_true(v) ? "yes" : "no");
 		}
-		if (json_is_string(v))
-			printf("%-18s %s\n", key, json_string_value(v));
-		else if (json_is_integer(v))
-			printf("%-18s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(v));
-		else if (json_is_boolean(v))
-			printf("%-18s %s\n", key, json_is_true(v) ? "yes" : "no");
+		if (rows[r].unit)
+			printf(" %s", rows[r].unit);
+		printf("\n");
 	}
 }
 

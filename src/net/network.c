@@ -413,6 +413,10 @@ static int bridge_sysctls(const struct ward_ctx *ctx, const struct ward_network 
 		snprintf(rel, sizeof(rel), "ipv4/conf/%s/proxy_arp_pvlan", n->bridge);
 		if ((r = sysctl_net_write(rel, "1", err)) < 0)
 			return r;
+		/* answer at once, not after a random delay of up to 0.8 s */
+		snprintf(rel, sizeof(rel), "ipv4/neigh/%s/proxy_delay", n->bridge);
+		if ((r = sysctl_net_write(rel, "0", err)) < 0)
+			return r;
 		if (n->has6) {
 			snprintf(rel, sizeof(rel), "ipv6/conf/%s/proxy_ndp", n->bridge);
 			if ((r = sysctl_net_write(rel, "1", err)) < 0)

@@ -3,6 +3,7 @@
 network namespace that plays the host (ward runs there) and one that plays
 the LAN (a client and servers).  Never the machine's own namespace."""
 import json
+import os
 import re
 import subprocess
 import time
@@ -394,10 +395,17 @@ def test_ipv6_publish_egress_and_spoof(sb):
     run_in = lambda script: sb.exec_in("web6", "/bin/sh", "-c", script)
     assert run_in(f"{sb.ward.wtest} connect {LAN_IP6} 2525 1000").stdout.strip() == "OK"
     assert run_in(f"{sb.ward.wtest} connect {LAN_IP6} 2526 1000").stdout.strip() == "ETIMEDOUT"
+    before = drops(sb, "web6").get("spoof", 0)
     r = run_in("ip -6 addr add fd00:10:20::99/64 dev eth0 nodad && "
                "ip -6 addr del fd00:10:20::10/64 dev eth0; "
                f"{sb.ward.wtest} connect {LAN_IP6} 2525 1000")
     assert r.stdout.strip() == "ETIMEDOUT", r.stdout + r.stderr
+    assert drops(sb, "web6").get("spoof", 0) > before
+    # its own address back: the allowed flow works again
+    r = run_in("ip -6 addr add fd00:10:20::10/64 dev eth0 nodad && "
+               "ip -6 addr del fd00:10:20::99/64 dev eth0; "
+               f"{sb.ward.wtest} connect {LAN_IP6} 2525 1000")
+    assert r.stdout.strip() == "OK", r.stdout + r.stderr
 
 
 # --- scale and cleanup ---
@@ -525,3 +533,34 @@ def test_other_tables_are_never_touched(sb):
     assert sb.run("net", "rm", "dmz").returncode == 0
     assert others() == before
     assert "table inet ward" not in sb.in_host("nft", "list", "ruleset").stdout
+
+
+def test_net_log_wires_drops_to_a_rate_limited_log(sb):
+    dmz(sb)
+    sb.service("quiet", "--net", "dmz")
+    sb.service("noisy", "--net", "dmz", "--net-log")
+    out = sb.in_host("nft", "list", "ruleset").stdout
+    for reason in ("egress", "inbound", "spoof"):
+        assert re.search(r'limit rate 10/second (burst \d+ packets )?log prefix '
+                         rf'"ward noisy {reason}: "', out), (reason, out)
+        assert f"ward quiet {reason}" not in out
+    ip = json.loads(sb.run("info", "noisy", "--json").stdout)["net"][0]["ipv4"]
+    assert re.search(rf"{re.escape(ip)} comment \"noisy\" : jump log_noisy", out)
+    assert '"wv-noisy" comment "noisy" : jump log_noisy' in out
+    # a drop is still counted, and logged where the kernel logs for this
+    # namespace (nf_log_all_netns, or the machine's own namespace)
+    kmsg = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+    os.lseek(kmsg, 0, os.SEEK_END)
+    before = drops(sb, "noisy").get("egress", 0)
+    r = sb.exec_in("noisy", sb.ward.wtest, "connect", LAN_IP, "2525", "500")
+    assert r.stdout.strip() == "ETIMEDOUT"
+    assert drops(sb, "noisy").get("egress", 0) > before
+    if Path("/proc/sys/net/netfilter/nf_log_all_netns").read_text().strip() == "1":
+        lines = []
+        while True:
+            try:
+                lines.append(os.read(kmsg, 8192).decode(errors="replace"))
+            except BlockingIOError:
+                break
+        assert any("ward noisy egress: " in l for l in lines), lines
+    os.close(kmsg)
