@@ -76,6 +76,9 @@ demo: all
 
 bench: all
 	WARD=$(abspath $(BUILD))/src/cli/ward bench/start.sh
+	WARD=$(abspath $(BUILD))/src/cli/ward bench/net-start.sh
+	WARD=$(abspath $(BUILD))/src/cli/ward bench/fw-scale.py
+	WARD=$(abspath $(BUILD))/src/cli/ward bench/throughput.py --reverse
 
 install: $(BUILD)/build.ninja
 	meson configure $(BUILD) -Dprefix=$(PREFIX)

@@ -115,16 +115,26 @@ static int write_etc_files(struct ward_container *c, struct net_plan *p, ward_er
 	if (r < 0)
 		return werr(err, -r, "write %s", hp);
 	{
-		struct ward_mount m = {
-		    .type = (char *)"bind", .flags = MS_BIND, .rec_attr_set = MOUNT_ATTR_RDONLY};
-		m.source = rc;
-		m.destination = (char *)"/etc/resolv.conf";
-		if (spec_add_mount(c->spec, &m, true) < 0)
-			return werr(err, ENOMEM, "network");
-		m.source = hp;
-		m.destination = (char *)"/etc/hosts";
-		if (spec_add_mount(c->spec, &m, true) < 0)
-			return werr(err, ENOMEM, "network");
+		/* bound read-only; the container's unprivileged root could not
+		 * make a missing mount point in a root-owned rootfs, so ward
+		 * makes it; a --bind of the user's own to either path wins */
+		struct ward_mount m = {.type = (char *)"bind",
+				       .flags = MS_BIND,
+				       .rec_attr_set = MOUNT_ATTR_RDONLY,
+				       .create_as_host = true};
+		const char *const dst[] = {"/etc/resolv.conf", "/etc/hosts"};
+		const char *const src[] = {rc, hp};
+		for (size_t i = 0; i < 2; i++) {
+			bool given = false;
+			for (size_t j = 0; j < c->spec->n_mounts; j++)
+				given = given || streq(c->spec->mounts[j].destination, dst[i]);
+			if (given)
+				continue;
+			m.source = (char *)src[i];
+			m.destination = (char *)dst[i];
+			if (spec_add_mount(c->spec, &m, false) < 0)
+				return werr(err, ENOMEM, "network");
+		}
 	}
 	return 0;
 }
@@ -347,6 +357,7 @@ int net_plan(struct ward_container *c, ward_err *err)
 	nl_close(nl);
 	if (r < 0)
 		return r;
+	wtime("net: interfaces and leases planned");
 	if (ns && ns->n_publish && !bridged(&p->att[0]))
 		return werrx(err, EINVAL,
 			     "--publish needs the first interface on a ward network or bridge");
@@ -367,6 +378,7 @@ int net_plan(struct ward_container *c, ward_err *err)
 		if (r < 0)
 			return r;
 		p->published = true;
+		wtime("net: ports published");
 	}
 	return write_etc_files(c, p, err);
 }
@@ -410,15 +422,26 @@ static int container_sysctls(void *data, ward_err *err)
 		snprintf(rel, sizeof(rel), "ipv4/conf/%s/accept_redirects", p->att[k].ifname);
 		if ((r = sysctl_net_write(rel, "0", err)) < 0 && r != -ENOENT)
 			return r;
-		/* announce the addresses when the link comes up (after they
-		 * are set): a neighbour's stale cache entry from a previous
-		 * holder of the address is replaced at once */
-		snprintf(rel, sizeof(rel), "ipv4/conf/%s/arp_notify", p->att[k].ifname);
-		if ((r = sysctl_net_write(rel, "1", err)) < 0 && r != -ENOENT)
-			return r;
-		snprintf(rel, sizeof(rel), "ipv6/conf/%s/ndisc_notify", p->att[k].ifname);
-		if ((r = sysctl_net_write(rel, "1", err)) < 0 && r != -ENOENT)
-			return r;
+		/* On a LAN (macvlan, vlan, phys), announce the addresses when
+		 * the link comes up: a neighbour's stale entry from a previous
+		 * holder of the address is replaced at once.  On ward's
+		 * bridges the host forgets the entry at the stop instead, and a
+		 * broadcast to every port of a big network is not free. */
+		if (!bridged(&p->att[k])) {
+			snprintf(rel, sizeof(rel), "ipv4/conf/%s/arp_notify", p->att[k].ifname);
+			if ((r = sysctl_net_write(rel, "1", err)) < 0 && r != -ENOENT)
+				return r;
+			snprintf(rel, sizeof(rel), "ipv6/conf/%s/ndisc_notify", p->att[k].ifname);
+			if ((r = sysctl_net_write(rel, "1", err)) < 0 && r != -ENOENT)
+				return r;
+		}
+		/* no IPv6 on this interface: no link-local address either, so
+		 * no multicast listener reports and DAD flooded to the network */
+		if (bridged(&p->att[k]) && !p->att[k].has6) {
+			snprintf(rel, sizeof(rel), "ipv6/conf/%s/disable_ipv6", p->att[k].ifname);
+			if ((r = sysctl_net_write(rel, "1", err)) < 0 && r != -ENOENT)
+				return r;
+		}
 		/* on ward's bridges every MAC (and so link-local address) is
 		 * unique by construction and enforced by anti-spoofing: skip
 		 * the 1-2 s of duplicate address detection */
@@ -450,6 +473,15 @@ static int make_link(struct nl_sock *nl, struct net_attachment *a, int netns_fd,
 		if (r < 0)
 			return r;
 		a->link_made = true;
+		/* a bridge port needs no address of its own: no IPv6 on it (no
+		 * link-local, DAD or listener reports, no addrconf work) */
+		{
+			char rel[64];
+			snprintf(rel, sizeof(rel), "ipv6/conf/%s/disable_ipv6", a->host_ifname);
+			r = sysctl_net_write(rel, "1", err);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
 		br = nl_link_index(nl, a->link);
 		if (br < 0)
 			return werr(err, -br, "bridge %s", a->link);
@@ -646,6 +678,7 @@ int net_setup(struct ward_container *c, ward_err *err)
 	fw_close(fw);
 	if (r < 0)
 		return werr_wrap(err, "firewall");
+	wtime("net: firewall elements added");
 	/* 2. the links */
 	r = nl_open(&nl, err);
 	for (size_t k = 0; r >= 0 && k < p->n; k++)
@@ -653,6 +686,7 @@ int net_setup(struct ward_container *c, ward_err *err)
 	nl_close(nl);
 	if (r < 0)
 		return r;
+	wtime("net: links made");
 	/* 3. inside */
 	{
 		struct sysctl_job job = {p};
@@ -660,6 +694,7 @@ int net_setup(struct ward_container *c, ward_err *err)
 		if (r < 0)
 			return r;
 	}
+	wtime("net: container sysctls");
 	r = nl_open_in_netns(p->netns_fd, &cnl, err);
 	for (size_t k = 0; r >= 0 && k < p->n; k++) {
 		bool routes = !routes_done && (p->att[k].has_gw4 || p->att[k].has_gw6);
@@ -714,6 +749,11 @@ int net_teardown(struct ward_container *c, ward_err *err)
 				r = nl_link_set(nl, a->host_ifname, &ch, &e);
 				if (r == -ENODEV)
 					r = 0;
+				/* the next holder of the address has another MAC */
+				if (a->has4)
+					nl_neigh_del(nl, a->link, AF_INET, &a->ip4, &e);
+				if (a->has6)
+					nl_neigh_del(nl, a->link, AF_INET6, &a->ip6, &e);
 			} else if (a->type == WNET_PHYS && p->netns_fd >= 0) {
 				/* back to the host, under its own name, down */
 				struct nl_sock *cnl = NULL;

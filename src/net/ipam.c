@@ -212,6 +212,42 @@ static bool nth_host(int family, const void *subnet, unsigned int prefix, uint64
 	return true;
 }
 
+static int lease_cmp(const void *a, const void *b)
+{
+	const struct lease *x = *(const struct lease *const *)a,
+			   *y = *(const struct lease *const *)b;
+
+	return memcmp(&x->a, &y->a, x->family == AF_INET ? 4 : 16);
+}
+
+/* The lowest host address of the subnet that no lease holds: the leases
+ * sorted once, then walked alongside the candidates (O(n log n), not a
+ * search of every lease for every candidate). */
+static bool lowest_free(const struct leases *ls, int family, const void *subnet,
+			unsigned int prefix, const void *gw, void *addr)
+{
+	size_t len = family == AF_INET ? 4 : 16, n = 0, j = 0;
+	_cleanup_free_ const struct lease **sorted = calloc(ls->n + 1, sizeof(*sorted));
+
+	if (!sorted)
+		return false;
+	for (size_t i = 0; i < ls->n; i++)
+		if (ls->l[i].family == family)
+			sorted[n++] = &ls->l[i];
+	qsort(sorted, n, sizeof(*sorted), lease_cmp);
+	for (uint64_t i = 1; nth_host(family, subnet, prefix, i, addr); i++) {
+		if (!memcmp(addr, gw, len) || host_part_zero_or_ones(family, addr, prefix))
+			continue;
+		while (j < n && memcmp(&sorted[j]->a, addr, len) < 0)
+			j++;
+		if (j == n || memcmp(&sorted[j]->a, addr, len) != 0)
+			return true;
+		if (family == AF_INET6 && i > 1000000)
+			break;
+	}
+	return false;
+}
+
 static int take(const struct ward_ctx *ctx, const struct ward_network *n, struct leases *ls,
 		const char *container, int family, bool fixed, void *addr, ward_err *err)
 {
@@ -243,9 +279,9 @@ static int take(const struct ward_ctx *ctx, const struct ward_network *n, struct
 			drop(ls, (size_t)at);
 		}
 	} else {
-		bool found = false;
-		/* lowest address nobody holds; then the lowest a dead container holds */
-		for (int pass = 0; pass < 2 && !found; pass++)
+		bool found = lowest_free(ls, family, subnet, prefix, gw, addr);
+		/* else the lowest a dead container holds */
+		for (int pass = 1; pass < 2 && !found; pass++)
 			for (uint64_t i = 1; nth_host(family, subnet, prefix, i, addr); i++) {
 				ssize_t at;
 				if (!memcmp(addr, gw, len) ||
@@ -473,25 +509,33 @@ int ipam_publish(const struct ward_ctx *ctx, const char *container, const struct
 
 		if (sscanf(line, "%7s %63s %u %79s %4095s", proto, host, &port, owner, root) != 5)
 			continue;
+		bool clash = false;
+
 		l.container = owner;
 		l.root = root;
-		/* our own old entries, and those of containers gone, are dropped */
-		if (streq(owner, container) || !alive(&l))
+		/* our own old entries are dropped */
+		if (streq(owner, container))
 			continue;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n && !clash; i++) {
 			char a[INET6_ADDRSTRLEN];
 			bool same_host =
 			    streq(host, "*") || p[i].any_host ||
 			    streq(host, net_addr_str(p[i].family, &p[i].host, a, sizeof(a)));
-			if (port == p[i].host_port && streq(proto, proto_name(p[i].proto)) &&
-			    same_host) {
-				fclose(f);
-				free(out);
-				return werrx(err, EADDRINUSE,
-					     "port %u/%s is already published by container %s",
-					     p[i].host_port, proto, owner);
-			}
+			clash = port == p[i].host_port && streq(proto, proto_name(p[i].proto)) &&
+				same_host;
 		}
+		/* only a clash costs a liveness check (one per entry would make
+		 * every start O(containers)); a clash with a container that is
+		 * gone drops its entry */
+		if (clash && alive(&l)) {
+			fclose(f);
+			free(out);
+			return werrx(err, EADDRINUSE,
+				     "port %u/%s is already published by container %s", port, proto,
+				     owner);
+		}
+		if (clash)
+			continue;
 		fprintf(f, "%s\n", line);
 	}
 	for (size_t i = 0; i < n; i++)

@@ -1057,6 +1057,34 @@ int nl_neigh_proxy(struct nl_sock *s, const char *ifname, const struct in6_addr 
 	return 0;
 }
 
+int nl_neigh_del(struct nl_sock *s, const char *ifname, int family, const void *addr, ward_err *err)
+{
+	struct ndmsg ndm = {.ndm_family = (uint8_t)family};
+	char a[INET6_ADDRSTRLEN + 8];
+	struct nl_msg m;
+	int r;
+
+	if (!ifname_ok(ifname))
+		return bad_ifname(err, "delete neighbour", ifname);
+	if (!addr || (family != AF_INET && family != AF_INET6))
+		return nl_fail(NULL, err, -EINVAL, "delete neighbour on %s", ifname);
+	addr_fmt(family, addr, 255, a, sizeof(a));
+	r = nl_link_index(s, ifname);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return nl_fail(s, err, r, "delete neighbour %s on %s", a, ifname);
+	ndm.ndm_ifindex = r;
+	m = msg_new(s, RTM_DELNEIGH, NLM_F_ACK, &ndm, sizeof(ndm));
+	msg_put(&m, NDA_DST, family == AF_INET ? 4 : 16, addr);
+	r = nl_talk(s, &m, NULL, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return nl_fail(s, err, r, "delete neighbour %s on %s", a, ifname);
+	return 0;
+}
+
 struct overlap_ctx {
 	int family;
 	const uint8_t *addr;

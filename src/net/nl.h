@@ -111,6 +111,11 @@ int nl_route_default(struct nl_sock *s, int family, const void *gw, const char *
 
 /* Proxy neighbour entry (NTF_PROXY) for an IPv6 address on ifname.
  * Deleting one that is not there is success. */
+/* Forget the host's neighbour entry for ADDR on IFNAME (a container that
+ * stopped: its successor on that address may have another MAC).  Absent is
+ * success. */
+int nl_neigh_del(struct nl_sock *s, const char *ifname, int family, const void *addr,
+		 ward_err *err);
 int nl_neigh_proxy(struct nl_sock *s, const char *ifname, const struct in6_addr *addr, bool add,
 		   ward_err *err);
 

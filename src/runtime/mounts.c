@@ -136,6 +136,20 @@ int fs_setup_root(struct fs_ctx *f, ward_err *err)
 	f->rootfd = open(f->rootfs_mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (f->rootfd < 0)
 		return werr(err, errno, "open new root %s", f->rootfs_mnt);
+	/* still host root: make the missing mount points of ward's own files
+	 * (resolved inside the root, so the rootfs cannot redirect them) */
+	for (size_t i = 0; s->rootfs && i < s->n_mounts; i++) {
+		const struct ward_mount *m = &s->mounts[i];
+		_cleanup_close_ int fd = -1;
+		if (!m->create_as_host)
+			continue;
+		fd = open_in_root(f->rootfd, m->destination, O_PATH | O_CLOEXEC);
+		if (fd >= 0)
+			continue;
+		fd = mkpath_in_root(f->rootfd, m->destination, true, 0644);
+		if (fd < 0)
+			return werr(err, -fd, "mount %s: create mount point", m->destination);
+	}
 	return 0;
 }
 

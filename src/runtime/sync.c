@@ -106,6 +106,12 @@ int sync_recv(int fd, struct sync_msg *m, int *passfd)
 
 	memset(m, 0, sizeof(*m));
 	r = recv_fd(fd, passfd ? passfd : &tmp, m, sizeof(*m));
+	/* A peer that exits with our last message unread makes the kernel
+	 * report ECONNRESET once, before the messages it sent us (its error
+	 * report among them): read on.  The peer is gone, so this ends with a
+	 * message or EOF and never blocks. */
+	if (r == -ECONNRESET)
+		r = recv_fd(fd, passfd ? passfd : &tmp, m, sizeof(*m));
 	if (tmp >= 0)
 		close(tmp);
 	if (r < 0)

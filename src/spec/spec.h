@@ -51,8 +51,9 @@ struct ward_mount {
 	    propagation;       /* MS_PRIVATE / MS_SLAVE / MS_SHARED / MS_UNBINDABLE (| MS_REC) */
 	uint64_t rec_attr_set; /* MOUNT_ATTR_* applied to the whole subtree (rro, rnosuid...) */
 	uint64_t rec_attr_clr;
-	bool optional;              /* skip silently when the source does not exist */
-	bool host_template;         /* part of the host template, not user supplied */
+	bool optional;       /* skip silently when the source does not exist */
+	bool host_template;  /* part of the host template, not user supplied */
+	bool create_as_host; /* ward's own file: a missing mount point is made as host root */
 	struct ward_idmap *uid_map; /* idmapped mount (NULL: none) */
 	size_t n_uid_map;
 	struct ward_idmap *gid_map;

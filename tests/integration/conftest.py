@@ -91,8 +91,11 @@ class Ward:
         e.update(WARD_ROOT=str(self.root), WARD_LIB=str(self.lib),
                  WARD_CGROUP_PARENT=CGROUP_PARENT, WARD_DEFAULT_NETWORK="none")
         e.pop("WARD_LOG_LEVEL", None)
-        if extra:
-            e.update(extra)
+        for k, v in (extra or {}).items():
+            if v is None:
+                e.pop(k, None)   # None: unset (ward's own default)
+            else:
+                e[k] = v
         return e
 
     def cmd(self, *args):

@@ -197,6 +197,29 @@ def test_resolv_conf_never_the_loopback_stub(sb):
     assert re.search(r"10\.10\.20\.\d+\s+\S+", r.stdout)
 
 
+def test_network_files_in_a_rootfs_without_them(sb, rootfs, tmp_path):
+    """A --rootfs without /etc/hosts and /etc/resolv.conf: ward makes the
+    mount points (its unprivileged container root could not), binds its
+    own files read-only, and a --bind of the user's own wins."""
+    import shutil
+    root = tmp_path / "rootfs"
+    shutil.copytree(rootfs, root, symlinks=True)
+    for f in ("hosts", "resolv.conf"):
+        (root / "etc" / f).unlink(missing_ok=True)
+    dmz(sb)
+    r = sb.run("run", "--net", "dmz", "--rootfs", root, "--", "/bin/cat", "/etc/resolv.conf",
+               "/etc/hosts")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"10\.10\.20\.\d+\s+\S+", r.stdout), r.stdout
+    st = (root / "etc" / "hosts").stat()
+    assert st.st_uid == 0 and st.st_size == 0      # an empty mount point, host root's
+    mine = tmp_path / "my-resolv.conf"
+    mine.write_text("nameserver 192.0.2.53\n")
+    r = sb.run("run", "--net", "dmz", "--rootfs", root, "--bind", f"{mine}:/etc/resolv.conf:ro",
+               "--", "/bin/cat", "/etc/resolv.conf")
+    assert r.stdout == "nameserver 192.0.2.53\n", r.stdout + r.stderr
+
+
 def test_nat_masquerades_allowed_egress(sb):
     dmz(sb, "--nat")
     sb.serve_lan(2525, "smtp")
@@ -564,3 +587,22 @@ def test_net_log_wires_drops_to_a_rate_limited_log(sb):
                 break
         assert any("ward noisy egress: " in l for l in lines), lines
     os.close(kmsg)
+
+
+def test_default_network_ward0_avoids_routes_and_other_runtimes(sb):
+    # a route of this host inside 10.121.0.0/16: ward0 must take the next /16
+    sb.in_host("ip", "route", "add", "10.121.7.0/24", "via", LAN_IP)
+    env = {"WARD_DEFAULT_NETWORK": None}
+    r = sb.run("run", "--bind", f"{sb.ward.wtest}:/wtest:ro", "--", "/bin/sh", "-c",
+               "ip -4 -o addr show eth0", env=env)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"inet 10\.122\.\d+\.\d+/16", r.stdout), r.stdout
+    info = json.loads(sb.run("net", "info", "ward0", "--json").stdout)
+    assert info["subnet"] == "10.122.0.0/16" and info["nat"] is True
+    # not Docker's 172.17/16, Podman's 10.88/16 or LXC's 10.0.3/24
+    for taken in ("172.17.", "10.88.", "10.0.3."):
+        assert not info["subnet"].startswith(taken)
+    # a second container joins the same network, with its own address
+    r2 = sb.run("run", "--", "/bin/sh", "-c", "ip -4 -o addr show eth0", env=env)
+    assert re.search(r"inet 10\.122\.", r2.stdout), r2.stdout
+    assert sb.run("net", "rm", "ward0").returncode == 0

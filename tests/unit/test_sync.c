@@ -132,6 +132,27 @@ static void test_error_message(void **state)
 	assert_int_equal(strspn(m.msg, "x"), sizeof(m.msg) - 1);
 }
 
+/* The child fails and exits with a message of ours unread (the v1 cgroup
+ * fds, sent while it builds its filesystem): the kernel reports ECONNRESET
+ * first, and the child's error must still come through. */
+static void test_error_after_unread_message(void **state)
+{
+	int *fds = *state;
+	struct sync_msg m;
+
+	assert_int_equal(sync_send(fds[0], SYNC_START), 0); /* never read */
+	assert_int_equal(
+	    sync_send_error(fds[1], STEP_MOUNTS, EACCES,
+			    "mount /etc/resolv.conf: create mount point: Permission denied"),
+	    0);
+	close(fds[1]);
+	fds[1] = -1;
+	assert_int_equal(sync_recv(fds[0], &m, NULL), 1);
+	assert_int_equal(m.type, SYNC_ERROR);
+	assert_string_equal(m.msg, "mount /etc/resolv.conf: create mount point: Permission denied");
+	assert_int_equal(sync_recv(fds[0], &m, NULL), 0); /* then EOF */
+}
+
 static void test_pass_fd(void **state)
 {
 	int *fds = *state;
@@ -291,10 +312,15 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, pair_setup, pair_teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_pair),          T(test_round_trip),
-	    T(test_error_message), T(test_pass_fd),
-	    T(test_eof),           T(test_expect),
-	    T(test_child_reports), cmocka_unit_test(test_step_names),
+	    T(test_pair),
+	    T(test_round_trip),
+	    T(test_error_message),
+	    T(test_pass_fd),
+	    T(test_eof),
+	    T(test_expect),
+	    T(test_child_reports),
+	    T(test_error_after_unread_message),
+	    cmocka_unit_test(test_step_names),
 	};
 #undef T
 
