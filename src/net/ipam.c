@@ -1,11 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Leases and published ports, one small file each, so that a start or a
+ * stop costs the same with 1 or 1000 containers: no file that lists every
+ * container is read or rewritten on the way (it was 1.2 ms per start and
+ * 1.4 ms per stop at 1000 containers, measured).
+ *
+ *   LIB/networks/NAME.leases.d/ADDR         "CONTAINER ROOT": who holds ADDR
+ *   LIB/networks/NAME.leases.d/@CONTAINER.4 its IPv4 address (.6: IPv6)
+ *   LIB/networks/NAME.lock                  flock, held around each change
+ *
+ *   LIB/networks/published.d/PROTO-PORT/HOST "CONTAINER ROOT" (HOST: * or an
+ *                                            address)
+ *   LIB/networks/published.d/@CONTAINER      its "PROTO-PORT HOST" lines
+ *   LIB/networks/published.lock
+ *
+ * A holder is alive while a ward holds the flock on ROOT/CONTAINER (see
+ * state_is_alive()); only a clash costs that check, and a clash with a
+ * holder that is gone takes its place.  An empty or unreadable holder file
+ * (a ward killed between creating and filling it) counts as gone.
+ */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net/ipam.h"
@@ -15,36 +37,13 @@
 #include "util/fileutil.h"
 #include "util/strutil.h"
 
-struct lease {
-	int family;
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} a;
-	char *container;
-	char *root;
+/* the most addresses one dynamic search tries (an IPv6 /64 is not walked) */
+#define SEARCH_MAX (1u << 20)
+
+struct holder {
+	char container[80];
+	char root[4096];
 };
-
-struct leases {
-	struct lease *l;
-	size_t n;
-};
-
-static void leases_clear(struct leases *ls)
-{
-	for (size_t i = 0; i < ls->n; i++) {
-		free(ls->l[i].container);
-		free(ls->l[i].root);
-	}
-	free(ls->l);
-	ls->l = NULL;
-	ls->n = 0;
-}
-
-static char *path_of(const struct ward_ctx *ctx, const char *network, const char *ext)
-{
-	return xasprintf("%s/networks/%s.%s", ctx->lib_dir, network, ext);
-}
 
 /* An exclusive lock on PATH (created), held as long as the fd is open. */
 static int lock_file(const char *path, const char *what, ward_err *err)
@@ -64,107 +63,84 @@ static int lock_file(const char *path, const char *what, ward_err *err)
 	return fd;
 }
 
+/* The leases directory of NETWORK, opened (and made when create). */
+static int open_dir(const struct ward_ctx *ctx, const char *network, bool create, ward_err *err)
+{
+	_cleanup_free_ char *p = xasprintf("%s/networks/%s.leases.d", ctx->lib_dir, network);
+	int fd;
+
+	if (!p)
+		return werr(err, ENOMEM, "leases");
+	if (create && mkdir_p(p, 0755) < 0)
+		return werr(err, errno, "leases: create %s", p);
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT && !create ? -ENOENT
+						  : werr(err, errno, "leases: open %s", p);
+	return fd;
+}
+
 static int lock_network(const struct ward_ctx *ctx, const char *network, ward_err *err)
 {
-	_cleanup_free_ char *p = path_of(ctx, network, "lock");
+	_cleanup_free_ char *p = xasprintf("%s/networks/%s.lock", ctx->lib_dir, network);
 
 	return lock_file(p, "leases", err);
 }
 
-static int load(const struct ward_ctx *ctx, const char *network, struct leases *ls, ward_err *err)
+/* 0 and the holder, -ENOENT when nobody holds NAME, or another -errno. */
+static int read_holder(int dirfd, const char *name, struct holder *h)
 {
-	_cleanup_free_ char *p = path_of(ctx, network, "leases");
 	_cleanup_free_ char *text = NULL;
-	char *save = NULL;
-	int r;
+	int r = read_file_at(dirfd, name, &text, NULL);
 
-	ls->l = NULL;
-	ls->n = 0;
-	if (!p)
-		return werr(err, ENOMEM, "leases");
-	r = read_file(p, &text, NULL);
-	if (r == -ENOENT)
-		return 0;
+	memset(h, 0, sizeof(*h));
 	if (r < 0)
-		return werr(err, -r, "leases: read %s", p);
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char fam[4], addr[64], cont[80], root[4096];
-		struct lease l = {0};
-		struct lease *nl;
-
-		if (sscanf(line, "%3s %63s %79s %4095s", fam, addr, cont, root) != 4)
-			continue;
-		l.family = streq(fam, "6") ? AF_INET6 : AF_INET;
-		if (inet_pton(l.family, addr, &l.a) != 1)
-			continue;
-		l.container = strdup(cont);
-		l.root = strdup(root);
-		nl = realloc(ls->l, (ls->n + 1) * sizeof(*nl));
-		if (!nl || !l.container || !l.root) {
-			free(l.container);
-			free(l.root);
-			free(nl ? nl : ls->l);
-			ls->l = NULL;
-			ls->n = 0;
-			return werr(err, ENOMEM, "leases");
-		}
-		ls->l = nl;
-		ls->l[ls->n++] = l;
-	}
+		return r;
+	if (sscanf(text, "%79s %4095s", h->container, h->root) != 2)
+		h->container[0] = '\0'; /* half-written: gone */
 	return 0;
 }
 
-static int store(const struct ward_ctx *ctx, const char *network, const struct leases *ls,
-		 ward_err *err)
+static bool holder_alive(const struct holder *h)
 {
-	_cleanup_free_ char *p = path_of(ctx, network, "leases");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r;
+	struct ward_ctx c = {.root_dir = h->root};
 
-	if (!p || !f) {
-		if (f)
-			fclose(f);
-		return werr(err, ENOMEM, "leases");
-	}
-	for (size_t i = 0; i < ls->n; i++) {
-		char a[INET6_ADDRSTRLEN];
-		fprintf(f, "%d %s %s %s\n", ls->l[i].family == AF_INET6 ? 6 : 4,
-			net_addr_str(ls->l[i].family, &ls->l[i].a, a, sizeof(a)),
-			ls->l[i].container, ls->l[i].root);
-	}
-	fclose(f);
-	r = write_file_atomic(p, buf, len, 0644);
-	free(buf);
+	return h->container[0] && state_is_alive(&c, h->container);
+}
+
+static int write_at(int dirfd, const char *name, const char *text)
+{
+	char tmp[128];
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), ".tmp.%d", (int)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return neg_errno();
+	if (write_all(fd, text, strlen(text)) < 0)
+		r = neg_errno();
+	if (close(fd) < 0 && r == 0)
+		r = neg_errno();
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = neg_errno();
 	if (r < 0)
-		return werr(err, -r, "leases: write %s", p);
-	return 0;
+		unlinkat(dirfd, tmp, 0);
+	return r;
 }
 
-static bool alive(const struct lease *l)
+/* Create NAME holding TEXT only if it does not exist: -EEXIST otherwise. */
+static int create_at(int dirfd, const char *name, const char *text)
 {
-	struct ward_ctx c = {.root_dir = l->root};
-	return state_is_alive(&c, l->container);
-}
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int r = 0;
 
-static void drop(struct leases *ls, size_t i)
-{
-	free(ls->l[i].container);
-	free(ls->l[i].root);
-	memmove(&ls->l[i], &ls->l[i + 1], (ls->n - i - 1) * sizeof(*ls->l));
-	ls->n--;
-}
-
-/* The lease of that address, or -1. */
-static ssize_t find(const struct leases *ls, int family, const void *a)
-{
-	size_t len = family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < ls->n; i++)
-		if (ls->l[i].family == family && !memcmp(&ls->l[i].a, a, len))
-			return (ssize_t)i;
-	return -1;
+	if (fd < 0)
+		return neg_errno();
+	if (write_all(fd, text, strlen(text)) < 0)
+		r = neg_errno();
+	if (close(fd) < 0 && r == 0)
+		r = neg_errno();
+	return r;
 }
 
 static bool in_subnet(int family, const void *addr, const void *subnet, unsigned int prefix)
@@ -212,111 +188,154 @@ static bool nth_host(int family, const void *subnet, unsigned int prefix, uint64
 	return true;
 }
 
-static int lease_cmp(const void *a, const void *b)
+/* How many host positions the search walks. */
+static uint64_t positions(int family, unsigned int prefix)
 {
-	const struct lease *x = *(const struct lease *const *)a,
-			   *y = *(const struct lease *const *)b;
+	unsigned int host_bits = (family == AF_INET ? 32u : 128u) - prefix;
 
-	return memcmp(&x->a, &y->a, x->family == AF_INET ? 4 : 16);
+	return host_bits >= 20 ? SEARCH_MAX : (uint64_t)1 << host_bits;
 }
 
-/* The lowest host address of the subnet that no lease holds: the leases
- * sorted once, then walked alongside the candidates (O(n log n), not a
- * search of every lease for every candidate). */
-static bool lowest_free(const struct leases *ls, int family, const void *subnet,
-			unsigned int prefix, const void *gw, void *addr)
-{
-	size_t len = family == AF_INET ? 4 : 16, n = 0, j = 0;
-	_cleanup_free_ const struct lease **sorted = calloc(ls->n + 1, sizeof(*sorted));
+struct fam {
+	int family;
+	char sfx; /* '4' or '6' */
+	const void *subnet, *gw;
+	unsigned int prefix;
+	size_t len;
+};
 
-	if (!sorted)
+static void index_name(char *buf, size_t len, const char *container, char sfx)
+{
+	snprintf(buf, len, "@%s.%c", container, sfx);
+}
+
+/* The container's previous address in this family, if it still holds it. */
+static bool previous(int dirfd, const struct fam *f, const char *container, char *addr, size_t len)
+{
+	char idx[100];
+	_cleanup_free_ char *text = NULL;
+	struct holder h;
+
+	index_name(idx, sizeof(idx), container, f->sfx);
+	if (read_file_at(dirfd, idx, &text, NULL) < 0)
 		return false;
-	for (size_t i = 0; i < ls->n; i++)
-		if (ls->l[i].family == family)
-			sorted[n++] = &ls->l[i];
-	qsort(sorted, n, sizeof(*sorted), lease_cmp);
-	for (uint64_t i = 1; nth_host(family, subnet, prefix, i, addr); i++) {
-		if (!memcmp(addr, gw, len) || host_part_zero_or_ones(family, addr, prefix))
-			continue;
-		while (j < n && memcmp(&sorted[j]->a, addr, len) < 0)
-			j++;
-		if (j == n || memcmp(&sorted[j]->a, addr, len) != 0)
-			return true;
-		if (family == AF_INET6 && i > 1000000)
-			break;
-	}
-	return false;
+	snprintf(addr, len, "%s", text);
+	addr[strcspn(addr, "\n")] = '\0';
+	return addr[0] && read_holder(dirfd, addr, &h) == 0 && streq(h.container, container);
 }
 
-static int take(const struct ward_ctx *ctx, const struct ward_network *n, struct leases *ls,
-		const char *container, int family, bool fixed, void *addr, ward_err *err)
+/* The index is a hint for the release (the address files are the truth),
+ * so it is written in place: one file operation less on every start. */
+static int record(int dirfd, const struct fam *f, const char *container, const char *addr)
 {
-	const void *subnet =
-	    family == AF_INET ? (const void *)&n->subnet4 : (const void *)&n->subnet6;
-	const void *gw = family == AF_INET ? (const void *)&n->gw4 : (const void *)&n->gw6;
-	unsigned int prefix = family == AF_INET ? n->prefix4 : n->prefix6;
-	size_t len = family == AF_INET ? 4 : 16;
-	char b[INET6_ADDRSTRLEN];
-	struct lease *nl;
+	char idx[100];
+	int fd, r = 0;
 
+	index_name(idx, sizeof(idx), container, f->sfx);
+	fd = openat(dirfd, idx, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return neg_errno();
+	if (write_all(fd, addr, strlen(addr)) < 0)
+		r = neg_errno();
+	if (close(fd) < 0 && r == 0)
+		r = neg_errno();
+	return r;
+}
+
+/* Taking over ADDR from a holder that is gone: its index goes too. */
+static void forget_holder(int dirfd, const struct fam *f, const struct holder *h, const char *addr)
+{
+	_cleanup_free_ char *text = NULL;
+	char idx[100];
+
+	if (!h->container[0])
+		return;
+	index_name(idx, sizeof(idx), h->container, f->sfx);
+	if (read_file_at(dirfd, idx, &text, NULL) < 0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	if (streq(text, addr))
+		unlinkat(dirfd, idx, 0);
+}
+
+static int take(const struct ward_ctx *ctx, const struct ward_network *n, int dirfd,
+		const struct fam *f, const char *container, bool fixed, void *addr, ward_err *err)
+{
+	_cleanup_free_ char *me = xasprintf("%s %s\n", container, ctx->root_dir);
+	char a[INET6_ADDRSTRLEN], prev[INET6_ADDRSTRLEN] = "";
+	bool had = previous(dirfd, f, container, prev, sizeof(prev));
+	struct holder h;
+	int r;
+
+	if (!me)
+		return werr(err, ENOMEM, "leases");
 	if (fixed) {
-		ssize_t at;
-		if (!in_subnet(family, addr, subnet, prefix) ||
-		    host_part_zero_or_ones(family, addr, prefix))
+		net_addr_str(f->family, addr, a, sizeof(a));
+		if (!in_subnet(f->family, addr, f->subnet, f->prefix) ||
+		    host_part_zero_or_ones(f->family, addr, f->prefix))
 			return werrx(err, EINVAL, "address %s is not a host address of network %s",
-				     net_addr_str(family, addr, b, sizeof(b)), n->name);
-		if (!memcmp(addr, gw, len))
-			return werrx(err, EINVAL, "address %s is network %s's gateway",
-				     net_addr_str(family, addr, b, sizeof(b)), n->name);
-		at = find(ls, family, addr);
-		if (at >= 0 && !streq(ls->l[at].container, container)) {
-			if (alive(&ls->l[at]))
-				return werrx(
-				    err, EADDRINUSE, "address %s is in use by container %s",
-				    net_addr_str(family, addr, b, sizeof(b)), ls->l[at].container);
-			drop(ls, (size_t)at); /* its container is gone */
-		} else if (at >= 0) {
-			drop(ls, (size_t)at);
+				     a, n->name);
+		if (!memcmp(addr, f->gw, f->len))
+			return werrx(err, EINVAL, "address %s is network %s's gateway", a, n->name);
+		r = read_holder(dirfd, a, &h);
+		if (r == 0 && !streq(h.container, container)) {
+			if (holder_alive(&h))
+				return werrx(err, EADDRINUSE,
+					     "address %s is in use by container %s", a,
+					     h.container);
+			forget_holder(dirfd, f, &h, a);
 		}
+		r = write_at(dirfd, a, me);
+	} else if (had) {
+		/* the same address as last time: stable across restarts */
+		inet_pton(f->family, prev, addr);
+		snprintf(a, sizeof(a), "%s", prev);
+		r = 0;
 	} else {
-		bool found = lowest_free(ls, family, subnet, prefix, gw, addr);
-		/* else the lowest a dead container holds */
-		for (int pass = 1; pass < 2 && !found; pass++)
-			for (uint64_t i = 1; nth_host(family, subnet, prefix, i, addr); i++) {
-				ssize_t at;
-				if (!memcmp(addr, gw, len) ||
-				    host_part_zero_or_ones(family, addr, prefix))
+		uint64_t size = positions(f->family, f->prefix), i = 0;
+		/* The search starts at a place derived from the name: a name
+		 * tends to get its address back, names spread over the subnet
+		 * (so the first try is free as long as the subnet is not
+		 * crowded), and an address just released is not the next one
+		 * handed out.  Then the addresses of holders that are gone. */
+		uint64_t start = str_hash32(container) % size;
+		bool found = false;
+
+		for (int pass = 0; pass < 2 && !found; pass++)
+			for (uint64_t step = 1; step <= size && !found; step++) {
+				i = (start + step) % size;
+				if (!nth_host(f->family, f->subnet, f->prefix, i, addr) ||
+				    host_part_zero_or_ones(f->family, addr, f->prefix) ||
+				    !memcmp(addr, f->gw, f->len))
 					continue;
-				at = find(ls, family, addr);
-				if (at < 0) {
+				net_addr_str(f->family, addr, a, sizeof(a));
+				if (pass == 0) {
+					r = create_at(dirfd, a, me);
+					if (r == 0)
+						found = true;
+					else if (r != -EEXIST)
+						return werr(err, -r, "leases: create %s", a);
+				} else if (read_holder(dirfd, a, &h) == 0 && !holder_alive(&h)) {
+					forget_holder(dirfd, f, &h, a);
+					r = write_at(dirfd, a, me);
+					if (r < 0)
+						return werr(err, -r, "leases: write %s", a);
 					found = true;
-					break;
 				}
-				if (pass == 1 &&
-				    (streq(ls->l[at].container, container) || !alive(&ls->l[at]))) {
-					drop(ls, (size_t)at);
-					found = true;
-					break;
-				}
-				if (family == AF_INET6 && i > 1000000)
-					break;
 			}
 		if (!found)
-			return werrx(err, ENOSPC, "network %s has no free IPv%d address", n->name,
-				     family == AF_INET ? 4 : 6);
+			return werrx(err, ENOSPC, "network %s has no free IPv%c address", n->name,
+				     f->sfx);
+		r = 0;
 	}
-	nl = realloc(ls->l, (ls->n + 1) * sizeof(*nl));
-	if (!nl)
-		return werr(err, ENOMEM, "leases");
-	ls->l = nl;
-	memset(&ls->l[ls->n], 0, sizeof(*ls->l));
-	ls->l[ls->n].family = family;
-	memcpy(&ls->l[ls->n].a, addr, len);
-	ls->l[ls->n].container = strdup(container);
-	ls->l[ls->n].root = strdup(ctx->root_dir);
-	ls->n++;
-	if (!ls->l[ls->n - 1].container || !ls->l[ls->n - 1].root)
-		return werr(err, ENOMEM, "leases");
+	if (r < 0)
+		return werr(err, -r, "leases: write %s", a);
+	/* one lease per family: a previous one elsewhere goes */
+	if (had && !streq(prev, a))
+		unlinkat(dirfd, prev, 0);
+	r = record(dirfd, f, container, a);
+	if (r < 0)
+		return werr(err, -r, "leases: write index of %s", container);
 	return 0;
 }
 
@@ -324,137 +343,166 @@ int ipam_acquire(const struct ward_ctx *ctx, const struct ward_network *n, const
 		 struct ipam_request *req, ward_err *err)
 {
 	_cleanup_close_ int lock = lock_network(ctx, n->name, err);
-	struct leases ls;
-	int r;
+	_cleanup_close_ int dirfd = -1;
+	const struct fam f4 = {AF_INET, '4', &n->subnet4, &n->gw4, n->prefix4, 4};
+	const struct fam f6 = {AF_INET6, '6', &n->subnet6, &n->gw6, n->prefix6, 16};
+	int r = 0;
 
 	if (lock < 0)
 		return lock;
-	r = load(ctx, n->name, &ls, err);
-	if (r < 0)
-		return r;
-	/* a container has at most one lease per family in a network */
-	for (size_t i = 0; i < ls.n;)
-		if (streq(ls.l[i].container, container))
-			drop(&ls, i);
-		else
-			i++;
+	if (req->static4 && !n->has4)
+		return werrx(err, EINVAL, "network %s has no IPv4 subnet", n->name);
+	if (req->static6 && !n->has6)
+		return werrx(err, EINVAL, "network %s has no IPv6 subnet", n->name);
+	dirfd = open_dir(ctx, n->name, true, err);
+	if (dirfd < 0)
+		return dirfd;
 	if (req->want4 && n->has4)
-		r = take(ctx, n, &ls, container, AF_INET, req->static4, &req->ip4, err);
-	else if (req->static4)
-		r = werrx(err, EINVAL, "network %s has no IPv4 subnet", n->name);
+		r = take(ctx, n, dirfd, &f4, container, req->static4, &req->ip4, err);
 	if (r >= 0 && req->want6 && n->has6)
-		r = take(ctx, n, &ls, container, AF_INET6, req->static6, &req->ip6, err);
-	else if (r >= 0 && req->static6)
-		r = werrx(err, EINVAL, "network %s has no IPv6 subnet", n->name);
-	if (r >= 0)
-		r = store(ctx, n->name, &ls, err);
-	leases_clear(&ls);
+		r = take(ctx, n, dirfd, &f6, container, req->static6, &req->ip6, err);
 	return r;
+}
+
+static void release_family(int dirfd, const char *container, char sfx)
+{
+	char idx[100], addr[INET6_ADDRSTRLEN + 2];
+	_cleanup_free_ char *text = NULL;
+	struct holder h;
+
+	index_name(idx, sizeof(idx), container, sfx);
+	if (read_file_at(dirfd, idx, &text, NULL) < 0)
+		return;
+	snprintf(addr, sizeof(addr), "%s", text);
+	addr[strcspn(addr, "\n")] = '\0';
+	if (addr[0] && read_holder(dirfd, addr, &h) == 0 && streq(h.container, container))
+		unlinkat(dirfd, addr, 0);
+	unlinkat(dirfd, idx, 0);
 }
 
 int ipam_release(const struct ward_ctx *ctx, const char *network, const char *container,
 		 ward_err *err)
 {
 	_cleanup_close_ int lock = lock_network(ctx, network, err);
-	struct leases ls;
-	bool changed = false;
-	int r;
+	_cleanup_close_ int dirfd = -1;
 
 	if (lock < 0)
 		return lock;
-	r = load(ctx, network, &ls, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < ls.n;)
-		if (streq(ls.l[i].container, container)) {
-			drop(&ls, i);
-			changed = true;
-		} else {
-			i++;
-		}
-	if (changed)
-		r = store(ctx, network, &ls, err);
-	leases_clear(&ls);
-	return r;
+	dirfd = open_dir(ctx, network, false, err);
+	if (dirfd == -ENOENT)
+		return 0;
+	if (dirfd < 0)
+		return dirfd;
+	release_family(dirfd, container, '4');
+	release_family(dirfd, container, '6');
+	return 0;
+}
+
+/* Each address file of the network: fn(dirfd, name, holder, data). */
+static int each_lease(const struct ward_ctx *ctx, const char *network,
+		      void (*fn)(int dirfd, const char *name, const struct holder *h, void *data),
+		      void *data, ward_err *err)
+{
+	_cleanup_close_ int lock = lock_network(ctx, network, err);
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (lock < 0)
+		return lock;
+	dirfd = open_dir(ctx, network, false, err);
+	if (dirfd == -ENOENT)
+		return 0;
+	if (dirfd < 0)
+		return dirfd;
+	d = fdopendir(dup(dirfd));
+	if (!d)
+		return werr(err, errno, "leases of %s", network);
+	while ((de = readdir(d))) {
+		struct holder h;
+		if (de->d_name[0] == '.' || de->d_name[0] == '@')
+			continue;
+		if (read_holder(dirfd, de->d_name, &h) == 0)
+			fn(dirfd, de->d_name, &h, data);
+	}
+	return 0;
+}
+
+struct prune_ctx {
+	int dropped;
+};
+
+static void prune_one(int dirfd, const char *name, const struct holder *h, void *data)
+{
+	struct prune_ctx *p = data;
+
+	if (holder_alive(h))
+		return;
+	unlinkat(dirfd, name, 0);
+	if (h->container[0]) {
+		char idx[100];
+		index_name(idx, sizeof(idx), h->container, strchr(name, ':') ? '6' : '4');
+		unlinkat(dirfd, idx, 0);
+	}
+	p->dropped++;
 }
 
 int ipam_prune(const struct ward_ctx *ctx, const char *network, ward_err *err)
 {
-	_cleanup_close_ int lock = lock_network(ctx, network, err);
-	struct leases ls;
-	int dropped = 0, r;
+	struct prune_ctx p = {0};
+	int r = each_lease(ctx, network, prune_one, &p, err);
 
-	if (lock < 0)
-		return lock;
-	r = load(ctx, network, &ls, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < ls.n;)
-		if (!alive(&ls.l[i])) {
-			drop(&ls, i);
-			dropped++;
-		} else {
-			i++;
-		}
-	if (dropped)
-		r = store(ctx, network, &ls, err);
-	leases_clear(&ls);
-	return r < 0 ? r : dropped;
+	return r < 0 ? r : p.dropped;
+}
+
+static void user_one(int dirfd, const char *name, const struct holder *h, void *data)
+{
+	char ***names = data;
+
+	(void)dirfd;
+	(void)name;
+	if (holder_alive(h) && !strv_contains(*names, h->container))
+		strv_push(names, h->container);
 }
 
 int ipam_users(const struct ward_ctx *ctx, const char *network, char ***names, ward_err *err)
 {
-	_cleanup_close_ int lock = lock_network(ctx, network, err);
-	struct leases ls;
-	int r;
-
 	*names = NULL;
-	if (lock < 0)
-		return lock;
-	r = load(ctx, network, &ls, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < ls.n; i++)
-		if (alive(&ls.l[i]) && !strv_contains(*names, ls.l[i].container))
-			strv_push(names, ls.l[i].container);
-	leases_clear(&ls);
-	return 0;
+	return each_lease(ctx, network, user_one, names, err);
+}
+
+static void count_one(int dirfd, const char *name, const struct holder *h, void *data)
+{
+	(void)dirfd;
+	(void)name;
+	(void)h;
+	(*(int *)data)++;
 }
 
 int ipam_count(const struct ward_ctx *ctx, const char *network)
 {
-	struct leases ls;
 	ward_err e;
-	int n;
+	int n = 0;
 
-	if (load(ctx, network, &ls, &e) < 0)
-		return -1;
-	n = (int)ls.n;
-	leases_clear(&ls);
-	return n;
+	return each_lease(ctx, network, count_one, &n, &e) < 0 ? -1 : n;
 }
 
 void ipam_forget(const struct ward_ctx *ctx, const char *network)
 {
-	_cleanup_free_ char *p = path_of(ctx, network, "leases");
-	_cleanup_free_ char *l = path_of(ctx, network, "lock");
+	_cleanup_free_ char *d = xasprintf("%s/networks/%s.leases.d", ctx->lib_dir, network);
+	_cleanup_free_ char *l = xasprintf("%s/networks/%s.lock", ctx->lib_dir, network);
 
-	if (p)
-		unlink(p);
+	if (d)
+		rm_rf(d);
 	if (l)
 		unlink(l);
 }
 
 /* --- published ports --- */
 
-static char *pub_path(const struct ward_ctx *ctx, const char *ext)
-{
-	return xasprintf("%s/networks/published%s", ctx->lib_dir, ext);
-}
-
 static int lock_pub(const struct ward_ctx *ctx, ward_err *err)
 {
-	_cleanup_free_ char *p = pub_path(ctx, ".lock");
+	_cleanup_free_ char *p = xasprintf("%s/networks/published.lock", ctx->lib_dir);
 	_cleanup_free_ char *dir = xasprintf("%s/networks", ctx->lib_dir);
 
 	if (dir)
@@ -462,127 +510,167 @@ static int lock_pub(const struct ward_ctx *ctx, ward_err *err)
 	return lock_file(p, "published ports", err);
 }
 
+static int open_pub_dir(const struct ward_ctx *ctx, ward_err *err)
+{
+	_cleanup_free_ char *p = xasprintf("%s/networks/published.d", ctx->lib_dir);
+	int fd;
+
+	if (!p)
+		return werr(err, ENOMEM, "published ports");
+	if (mkdir_p(p, 0755) < 0)
+		return werr(err, errno, "published ports: create %s", p);
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? werr(err, errno, "published ports: open %s", p) : fd;
+}
+
 static const char *proto_name(uint8_t p)
 {
 	return p == IPPROTO_UDP ? "udp" : p == IPPROTO_SCTP ? "sctp" : "tcp";
 }
 
-/* "tcp * 80 web /run/ward" or "udp 10.0.0.1 53 dns /run/ward" */
-static void pub_line(FILE *f, const struct fw_publish *p, const char *container, const char *root)
+/* Drop every entry CONTAINER holds (from its index). */
+static void unpublish_at(int pubfd, const char *container)
 {
-	char a[INET6_ADDRSTRLEN];
+	char idx[100], *save = NULL;
+	_cleanup_free_ char *text = NULL;
 
-	fprintf(f, "%s %s %u %s %s\n", proto_name(p->proto),
-		p->any_host ? "*" : net_addr_str(p->family, &p->host, a, sizeof(a)), p->host_port,
-		container, root);
+	snprintf(idx, sizeof(idx), "@%s", container);
+	if (read_file_at(pubfd, idx, &text, NULL) < 0)
+		return;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char port[32], host[INET6_ADDRSTRLEN + 2], path[128];
+		struct holder h;
+		_cleanup_close_ int portfd = -1;
+
+		if (sscanf(line, "%31s %47s", port, host) != 2 || strchr(port, '/') ||
+		    strchr(host, '/'))
+			continue;
+		portfd = openat(pubfd, port, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (portfd < 0)
+			continue;
+		if (read_holder(portfd, host, &h) == 0 && streq(h.container, container))
+			unlinkat(portfd, host, 0);
+		snprintf(path, sizeof(path), "%s", port);
+		unlinkat(pubfd, path, AT_REMOVEDIR); /* when it was the last */
+	}
+	unlinkat(pubfd, idx, 0);
+}
+
+/* Who of the port's entries clashes with HOST ("*" or an address). */
+static int check_port(int pubfd, const char *port, const char *host, const char *container,
+		      const struct fw_publish *p, ward_err *err)
+{
+	_cleanup_close_ int portfd =
+	    openat(pubfd, port, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (portfd < 0)
+		return errno == ENOENT ? 0 : werr(err, errno, "published ports: open %s", port);
+	d = fdopendir(dup(portfd));
+	if (!d)
+		return werr(err, errno, "published ports: read %s", port);
+	while ((de = readdir(d))) {
+		struct holder h;
+		if (de->d_name[0] == '.')
+			continue;
+		if (!streq(de->d_name, "*") && !streq(host, "*") && !streq(de->d_name, host))
+			continue;
+		if (read_holder(portfd, de->d_name, &h) < 0 || streq(h.container, container))
+			continue;
+		if (holder_alive(&h))
+			return werrx(err, EADDRINUSE,
+				     "port %u/%s is already published by container %s",
+				     p->host_port, proto_name(p->proto), h.container);
+		unlinkat(portfd, de->d_name, 0); /* its container is gone */
+	}
+	return 0;
 }
 
 int ipam_publish(const struct ward_ctx *ctx, const char *container, const struct fw_publish *p,
 		 size_t n, ward_err *err)
 {
-	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *path = pub_path(ctx, "");
-	_cleanup_free_ char *text = NULL;
-	char *out = NULL, *save = NULL;
-	size_t outlen = 0;
+	_cleanup_close_ int lock = -1, pubfd = -1;
+	_cleanup_free_ char *me = xasprintf("%s %s\n", container, ctx->root_dir);
+	char *lines = NULL;
+	size_t lines_len = 0;
 	FILE *f;
-	int r;
+	int r = 0;
 
 	if (!n)
 		return 0;
+	if (!me)
+		return werr(err, ENOMEM, "published ports");
 	lock = lock_pub(ctx, err);
 	if (lock < 0)
 		return lock;
-	if (!path)
-		return werr(err, ENOMEM, "published ports");
-	r = read_file(path, &text, NULL);
-	if (r < 0 && r != -ENOENT)
-		return werr(err, -r, "read %s", path);
-	f = open_memstream(&out, &outlen);
+	pubfd = open_pub_dir(ctx, err);
+	if (pubfd < 0)
+		return pubfd;
+	unpublish_at(pubfd, container);
+	/* all or none: check every port first */
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		char port[32], host[INET6_ADDRSTRLEN];
+		snprintf(port, sizeof(port), "%s-%u", proto_name(p[i].proto), p[i].host_port);
+		if (p[i].any_host)
+			snprintf(host, sizeof(host), "*");
+		else
+			net_addr_str(p[i].family, &p[i].host, host, sizeof(host));
+		r = check_port(pubfd, port, host, container, &p[i], err);
+	}
+	if (r < 0)
+		return r;
+	f = open_memstream(&lines, &lines_len);
 	if (!f)
 		return werr(err, ENOMEM, "published ports");
-	for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char proto[8], host[64], owner[80], root[4096];
-		unsigned int port;
-		struct lease l = {0};
-
-		if (sscanf(line, "%7s %63s %u %79s %4095s", proto, host, &port, owner, root) != 5)
-			continue;
-		bool clash = false;
-
-		l.container = owner;
-		l.root = root;
-		/* our own old entries are dropped */
-		if (streq(owner, container))
-			continue;
-		for (size_t i = 0; i < n && !clash; i++) {
-			char a[INET6_ADDRSTRLEN];
-			bool same_host =
-			    streq(host, "*") || p[i].any_host ||
-			    streq(host, net_addr_str(p[i].family, &p[i].host, a, sizeof(a)));
-			clash = port == p[i].host_port && streq(proto, proto_name(p[i].proto)) &&
-				same_host;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		char port[32], host[INET6_ADDRSTRLEN];
+		_cleanup_close_ int portfd = -1;
+		snprintf(port, sizeof(port), "%s-%u", proto_name(p[i].proto), p[i].host_port);
+		if (p[i].any_host)
+			snprintf(host, sizeof(host), "*");
+		else
+			net_addr_str(p[i].family, &p[i].host, host, sizeof(host));
+		if (mkdirat(pubfd, port, 0755) < 0 && errno != EEXIST) {
+			r = werr(err, errno, "published ports: create %s", port);
+			break;
 		}
-		/* only a clash costs a liveness check (one per entry would make
-		 * every start O(containers)); a clash with a container that is
-		 * gone drops its entry */
-		if (clash && alive(&l)) {
-			fclose(f);
-			free(out);
-			return werrx(err, EADDRINUSE,
-				     "port %u/%s is already published by container %s", port, proto,
-				     owner);
+		portfd = openat(pubfd, port, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (portfd < 0) {
+			r = werr(err, errno, "published ports: open %s", port);
+			break;
 		}
-		if (clash)
-			continue;
-		fprintf(f, "%s\n", line);
+		r = write_at(portfd, host, me);
+		if (r < 0) {
+			werr(err, -r, "published ports: write %s/%s", port, host);
+			break;
+		}
+		fprintf(f, "%s %s\n", port, host);
 	}
-	for (size_t i = 0; i < n; i++)
-		pub_line(f, &p[i], container, ctx->root_dir);
 	fclose(f);
-	r = write_file_atomic(path, out, outlen, 0644);
-	free(out);
+	if (r >= 0) {
+		char idx[100];
+		snprintf(idx, sizeof(idx), "@%s", container);
+		r = write_at(pubfd, idx, lines ? lines : "");
+		if (r < 0)
+			werr(err, -r, "published ports: write index of %s", container);
+	}
+	free(lines);
 	if (r < 0)
-		return werr(err, -r, "write %s", path);
-	return 0;
+		unpublish_at(pubfd, container);
+	return r < 0 ? r : 0;
 }
 
 int ipam_unpublish(const struct ward_ctx *ctx, const char *container, ward_err *err)
 {
-	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *path = pub_path(ctx, "");
-	_cleanup_free_ char *text = NULL;
-	char *out = NULL, *save = NULL;
-	size_t outlen = 0;
-	FILE *f;
-	int r;
+	_cleanup_close_ int lock = lock_pub(ctx, err);
+	_cleanup_close_ int pubfd = -1;
 
-	lock = lock_pub(ctx, err);
 	if (lock < 0)
 		return lock;
-	if (!path)
-		return werr(err, ENOMEM, "published ports");
-	r = read_file(path, &text, NULL);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return werr(err, -r, "read %s", path);
-	f = open_memstream(&out, &outlen);
-	if (!f)
-		return werr(err, ENOMEM, "published ports");
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char proto[8], host[64], owner[80];
-		unsigned int port;
-		if (sscanf(line, "%7s %63s %u %79s", proto, host, &port, owner) == 4 &&
-		    streq(owner, container))
-			continue;
-		fprintf(f, "%s\n", line);
-	}
-	fclose(f);
-	r = write_file_atomic(path, out, outlen, 0644);
-	free(out);
-	if (r < 0)
-		return werr(err, -r, "write %s", path);
+	pubfd = open_pub_dir(ctx, err);
+	if (pubfd < 0)
+		return pubfd;
+	unpublish_at(pubfd, container);
 	return 0;
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Address leases of a network: LIB/networks/NAME.leases, one line per lease
- * ("4 10.121.0.2 web /run/ward"), rewritten under an exclusive lock on
- * LIB/networks/NAME.lock, so concurrent starts never hand out one address
- * twice.  A lease whose container no longer runs (its state directory under
- * the recorded --root is gone or unlocked) is reclaimed when its address is
- * needed.
+ * Address leases of a network and the published-port registry, one small
+ * file per lease and per published port under LIB/networks (layout in
+ * ipam.c), each change under an exclusive lock, so concurrent starts never
+ * hand out one address or port twice and a start costs the same with 1 or
+ * 1000 containers.  A lease whose container no longer runs (its state
+ * directory under the recorded --root is gone or unlocked) is taken over
+ * when its address is needed.
  */
 #ifndef WARD_IPAM_H
 #define WARD_IPAM_H
@@ -18,7 +19,7 @@
 
 struct ipam_request {
 	bool want4, want6;
-	bool static4, static6; /* the given address, else the lowest free one */
+	bool static4, static6; /* the given address, else the last one or a free one */
 	struct in_addr ip4;
 	struct in6_addr ip6;
 };
@@ -30,11 +31,11 @@ int ipam_release(const struct ward_ctx *ctx, const char *network, const char *co
 		 ward_err *err);
 /* Containers, still running, that hold a lease (a strv, maybe empty). */
 int ipam_users(const struct ward_ctx *ctx, const char *network, char ***names, ward_err *err);
-/* Number of lines in the lease file (tests, gc). */
+/* Number of leases held, by running containers or not (tests, gc). */
 int ipam_count(const struct ward_ctx *ctx, const char *network);
 void ipam_forget(const struct ward_ctx *ctx, const char *network);
 
-/* The published-port registry (LIB/networks/published): one host port is
+/* The published-port registry: one host port is
  * published by one running container.  Registers all of them or none. */
 int ipam_publish(const struct ward_ctx *ctx, const char *container, const struct fw_publish *p,
 		 size_t n, ward_err *err);

@@ -21,6 +21,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -762,6 +763,26 @@ int nl_link_set(struct nl_sock *s, const char *ifname, const struct nl_link_chan
 		msg_put_str(&m, IFLA_IFNAME, c->name);
 	if (c->master >= 0)
 		msg_put_u32(&m, IFLA_MASTER, (uint32_t)c->master);
+	if (c->accept_redirects4 >= 0 || c->arp_notify >= 0 || c->no_ipv6_ll) {
+		struct nlattr *spec = msg_nest(&m, IFLA_AF_SPEC);
+		if (c->accept_redirects4 >= 0 || c->arp_notify >= 0) {
+			struct nlattr *inet = msg_nest(&m, AF_INET);
+			struct nlattr *conf = msg_nest(&m, IFLA_INET_CONF);
+			if (c->accept_redirects4 >= 0)
+				msg_put_u32(&m, IPV4_DEVCONF_ACCEPT_REDIRECTS,
+					    (uint32_t)c->accept_redirects4);
+			if (c->arp_notify >= 0)
+				msg_put_u32(&m, IPV4_DEVCONF_ARP_NOTIFY, (uint32_t)c->arp_notify);
+			msg_nest_end(&m, conf);
+			msg_nest_end(&m, inet);
+		}
+		if (c->no_ipv6_ll) {
+			struct nlattr *inet6 = msg_nest(&m, AF_INET6);
+			msg_put_u8(&m, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+			msg_nest_end(&m, inet6);
+		}
+		msg_nest_end(&m, spec);
+	}
 	r = nl_talk(s, &m, NULL, NULL);
 	if (r < 0)
 		return nl_fail(s, err, r, "set link %s", ifname);

@@ -72,10 +72,18 @@ struct nl_link_change {
 	const uint8_t *mac; /* NULL unchanged */
 	int netns_fd;       /* move to that namespace; -1 unchanged */
 	const char *name;   /* rename (only with the link down or moving); NULL unchanged */
+	/* Per-device settings through netlink rather than /proc/sys: a sysctl
+	 * lookup of "eth0" walks one dentry per network namespace that has an
+	 * eth0 (2.8 ms a start with 1000 containers, measured) */
+	int accept_redirects4; /* IPv4 accept_redirects: 0/1; -1 unchanged */
+	int arp_notify;        /* IPv4 arp_notify: 0/1; -1 unchanged */
+	bool no_ipv6_ll;       /* IPv6 address generation mode "none": no
+				* link-local, hence no DAD or listener reports
+				* (set before the link goes up) */
 };
 #define NL_LINK_CHANGE_NONE                                                                        \
 	{                                                                                          \
-		.up = -1, .master = -1, .netns_fd = -1                                             \
+		.up = -1, .master = -1, .netns_fd = -1, .accept_redirects4 = -1, .arp_notify = -1  \
 	}
 /* One RTM_SETLINK, which the kernel does not apply atomically: with
  * netns_fd and name, a link whose old name is free over there moves under

@@ -210,10 +210,16 @@ class Sandbox:
         n = self.element_count()
         if n:
             problems.append(f"{n} per-container elements in ward's sets")
-        for f in self.ward.lib.glob("networks/*.leases"):
-            lines = [l for l in f.read_text().splitlines() if l.strip()]
-            if lines:
-                problems.append(f"leases {f.name}: {lines}")
+        # one file per lease (and an @CONTAINER index), per published port
+        for d in self.ward.lib.glob("networks/*.leases.d"):
+            held = sorted(p.name for p in d.iterdir() if not p.name.startswith("."))
+            if held:
+                problems.append(f"leases {d.name}: {held}")
+        pub = self.ward.lib / "networks" / "published.d"
+        if pub.exists():
+            held = sorted(str(p.relative_to(pub)) for p in pub.rglob("*"))
+            if held:
+                problems.append(f"published ports {held}")
         return problems
 
     def element_count(self):

@@ -606,3 +606,40 @@ def test_default_network_ward0_avoids_routes_and_other_runtimes(sb):
     r2 = sb.run("run", "--", "/bin/sh", "-c", "ip -4 -o addr show eth0", env=env)
     assert re.search(r"inet 10\.122\.", r2.stdout), r2.stdout
     assert sb.run("net", "rm", "ward0").returncode == 0
+
+
+def test_leases_follow_the_name_and_survive_a_full_subnet(sb):
+    # a /29 has 5 addresses besides the gateway
+    assert sb.run("net", "create", "tiny", "--subnet", "10.30.0.0/29").returncode == 0
+    show = ["--", "/bin/sh", "-c", "ip -4 -o addr show eth0"]
+    addr = lambda: re.search(r"inet (\S+)/29", sb.run("run", "--name", "alpha", "--net", "tiny",
+                                                        *show).stdout).group(1)
+    assert addr() == addr()         # a name gets its address back while it is free
+    for i in range(5):
+        sb.service(f"t{i}", "--net", "tiny")
+    r = sb.run("run", "--net", "tiny", "--", "/bin/true")
+    assert r.returncode == 125 and "network tiny has no free IPv4 address" in r.stderr
+    sb.stop("t2")
+    sb.service("t5", "--net", "tiny")   # the one freed is found
+    sb.stop_all()
+    assert sb.run("net", "rm", "tiny").returncode == 0
+
+
+def test_interface_settings_inside(sb):
+    """No redirects; no IPv6 link-local (so no multicast chatter) on an
+    IPv4-only network; IPv6 without RA or DAD delays on an IPv6 one."""
+    dmz(sb)
+    r = sb.run("run", "--net", "dmz", "--", "/bin/sh", "-c",
+               "cat /proc/sys/net/ipv4/conf/eth0/accept_redirects; ip -6 -o addr show dev eth0")
+    assert r.stdout.split("\n")[0] == "0" and "inet6" not in r.stdout, r.stdout + r.stderr
+    assert sb.run("net", "create", "six", "--subnet", "10.40.0.0/24", "--subnet6",
+                  "fd00:40::/64").returncode == 0
+    r = sb.run("run", "--net", "six", "--", "/bin/sh", "-c",
+               "cat /proc/sys/net/ipv6/conf/eth0/accept_ra /proc/sys/net/ipv6/conf/eth0/accept_dad;"
+               " ip -6 -o addr show dev eth0")
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["0", "0"], r.stdout + r.stderr
+    assert "fe80::" in r.stdout and "tentative" not in r.stdout and "fd00:40::" in r.stdout
+    # the host's ends of the veths carry no IPv6 address either
+    sb.service("idle", "--net", "dmz")
+    assert "inet6" not in sb.in_host("ip", "-6", "-o", "addr", "show", "dev", "wv-idle").stdout
