@@ -755,25 +755,15 @@ int net_teardown(struct ward_container *c, ward_err *err)
 				/* The veth pair goes with the container's network
 				 * namespace, which the kernel frees in the
 				 * background once the last process and our fd are
-				 * gone.  Deleting it, or taking it off the bridge
-				 * or down, costs the bridge a walk of all its ports
-				 * and an RCU wait on our time (4 ms at 1000 ports;
-				 * 20 ms for a delete).  Setting the container's end
-				 * down is cheap and does the same through the
-				 * carrier, in the kernel's link-watch work: should
-				 * something hold that namespace, the port passes no
-				 * frame.  The next start of the name deletes a pair
-				 * that lingers. */
+				 * gone.  Deleting it, taking it off the bridge or
+				 * changing its carrier makes the bridge walk all
+				 * its ports, on our time (4 ms at 1000 ports; a
+				 * delete also waits 20 ms for RCU).  Its firewall
+				 * elements are gone, so a ward bridge drops every
+				 * frame from it meanwhile (docs/firewall.md); the
+				 * next start of the name deletes a pair that
+				 * lingers. */
 				r = 0;
-				if (p->netns_fd >= 0) {
-					struct nl_sock *cnl = NULL;
-					if (nl_open_in_netns(p->netns_fd, &cnl, &e) == 0) {
-						struct nl_link_change ch = NL_LINK_CHANGE_NONE;
-						ch.up = 0;
-						nl_link_set(cnl, a->ifname, &ch, &e);
-						nl_close(cnl);
-					}
-				}
 				/* the next holder of the address has another MAC */
 				if (a->has4)
 					nl_neigh_del(nl, a->link, AF_INET, &a->ip4, &e);

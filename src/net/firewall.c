@@ -174,7 +174,10 @@ static const char inet_body[] =
  * Anti-spoofing on the container ports, before anything else sees a frame.
  * An IPv6 host sends neighbour solicitations (DAD) and, per RFC 3590, MLD
  * reports from :: while its link-local address is still tentative; both
- * pass, everything else must carry one of the port's own addresses.
+ * pass, everything else must carry one of the port's own addresses.  A
+ * frame from a ward veth ("wv-*") that is not (any more) a container's port
+ * is dropped: a stopped container's veth, which the kernel frees in the
+ * background, passes nothing meanwhile.
  */
 static const char bridge_body[] =
     "set ports { type ifname; }\n"
@@ -187,6 +190,7 @@ static const char bridge_body[] =
     "chain prerouting {\n"
     " type filter hook prerouting priority -300; policy accept;\n"
     " iifname @ports goto port\n"
+    " iifname \"wv-*\" drop\n"
     "}\n"
     "chain port {\n"
     " iifname . ether saddr != @port_mac goto spoof\n"
@@ -542,6 +546,7 @@ static void plan_network(struct fw_batch *b, const struct fw_network *n, const c
 
 	fw_key_ifname(&br.key, n->bridge);
 	fw_op_elem(b, NFPROTO_INET, &br, comment, "bridges element %s", n->bridge);
+
 	fw_key_ifname(&self.key, n->bridge);
 	fw_key_ifname(&self.key, n->bridge);
 	fw_op_elem(b, NFPROTO_INET, &self, comment, "%s element %s . %s", self.set, n->bridge,

@@ -94,9 +94,9 @@ int fw_nl_open(struct fw_nl *nl, ward_err *err)
  * grace period, and the release of a netfilter socket waits for pending
  * frees (nf_tables' URELEASE notifier flushes them): 10 ms here, on every
  * container stop.  So after a deletion the last reference to the socket
- * goes to a child that takes it over when we are done and exits; we do not
- * wait for it.  It is born with no exit signal and reaped with __WALL by
- * the next close, or by init once we exit. */
+ * goes to a child that takes it over when we are done, waits until the
+ * frees are done and exits; we do not wait for it.  It is born with no exit signal and reaped with
+ * __WALL by the next close, or by init once we exit. */
 static pid_t release_child;
 
 static void release_in_background(struct mnl_socket *sock)
@@ -130,6 +130,16 @@ static void release_in_background(struct mnl_socket *sock)
 		ward_close_range(b + 1, ~0U, 0);
 		while (read(p[0], &c, 1) < 0 && errno == EINTR)
 			;
+		/* The release flushes pending frees holding nf_tables' commit
+		 * mutex, so an early one would make the next ward's firewall
+		 * change wait out the grace period instead of us.  Let the
+		 * kernel's own free work finish first (a grace period is
+		 * ~10 ms here). */
+		{
+			struct timespec ts = {0, 100 * 1000 * 1000};
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		}
 		syscall(SYS_exit, 0);
 	}
 	close(p[0]);

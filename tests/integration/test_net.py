@@ -643,3 +643,24 @@ def test_interface_settings_inside(sb):
     # the host's ends of the veths carry no IPv6 address either
     sb.service("idle", "--net", "dmz")
     assert "inet6" not in sb.in_host("ip", "-6", "-o", "addr", "show", "dev", "wv-idle").stdout
+
+
+def test_a_stopped_containers_lingering_veth_passes_nothing(sb):
+    """ward leaves a stopped container's veth pair to the kernel, which frees
+    it with the namespace; if something still holds that namespace (here:
+    this test), its port must pass no frame."""
+    dmz(sb)
+    sb.service("b", "--net", "dmz", "--ip", "10.10.20.21", cmd=["/wtest", "serve", "7000", "b"])
+    sb.service("a", "--net", "dmz", "--ip", "10.10.20.20")
+    probe = [sb.ward.wtest, "connect", "10.10.20.21", "7000", "1000"]
+    held = os.open(f"/proc/{sb.pid('a')}/ns/net", os.O_RDONLY)
+    try:
+        enter = ["nsenter", f"--net=/proc/self/fd/{held}"]
+        assert sh(*enter, *probe, pass_fds=(held,)).stdout.strip() == "OK"
+        sb.stop("a")
+        # the namespace lives on (we hold it), and so does its veth pair
+        assert "wv-a" in sb.in_host("ip", "-o", "link", "show", "wv-a", check=False).stdout
+        r = sh(*enter, *probe, pass_fds=(held,), check=False)
+        assert r.stdout.strip() == "ETIMEDOUT", r.stdout + r.stderr
+    finally:
+        os.close(held)
