@@ -38,6 +38,22 @@ int cli_run(struct cli_globals *g, int argc, char **argv);
 int cli_net(struct cli_globals *g, int argc, char **argv);
 int cli_info(struct cli_globals *g, int argc, char **argv);
 int cli_gc(struct cli_globals *g, int argc, char **argv);
+int cli_start(struct cli_globals *g, int argc, char **argv);
+int cli_stop(struct cli_globals *g, int argc, char **argv);
+int cli_kill(struct cli_globals *g, int argc, char **argv);
+int cli_console(struct cli_globals *g, int argc, char **argv);
+int cli_attach(struct cli_globals *g, int argc, char **argv);
+int cli_teardown(struct cli_globals *g, int argc, char **argv);
+
+struct run_settings;
+/* The settings of a container in the store, finished and with its ids
+ * resolved, ready for container_create(). */
+int cli_load_stored(struct cli_globals *g, const char *name, struct run_settings *rs,
+		    ward_err *err);
+int cli_prepare_identity(struct cli_globals *g, struct run_settings *rs, ward_err *err);
+int cli_run_stored(struct cli_globals *g, const char *name);
+/* Block the signals a foreground container gets forwarded (before create). */
+void cli_block_forwarded_signals(void);
 int cli_help(struct cli_globals *g, int argc, char **argv);
 int cli_version(struct cli_globals *g, int argc, char **argv);
 

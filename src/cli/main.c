@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "config.h"
@@ -16,6 +17,12 @@ static const struct cli_verb verbs[] = {
     {"net", cli_net, "create, list, inspect and remove networks"},
     {"info", cli_info, "show what a running container is and did"},
     {"gc", cli_gc, "clean up after containers whose ward was killed"},
+    {"start", cli_start, "start a stored container, supervised in the background"},
+    {"stop", cli_stop, "stop a running container: its stop signal, then SIGKILL"},
+    {"kill", cli_kill, "send a signal to a running container"},
+    {"attach", cli_attach, "run a command inside a running container"},
+    {"console", cli_console, "connect to a started container's console"},
+    {"__teardown", cli_teardown, NULL},
     {"help", cli_help, "show help for a verb"},
     {"version", cli_version, "show the version"},
 };
@@ -86,7 +93,8 @@ void help_usage(void)
 	printf("usage: ward [--root DIR] [--lib DIR] [--cgroup-parent PATH] [--log-level LEVEL] "
 	       "VERB ...\n\nverbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+		if (verbs[i].summary) /* internal verbs have none */
+			printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
 	printf("\n`ward help VERB` describes a verb; see also ward(1).\n");
 }
 
@@ -140,6 +148,17 @@ int main(int argc, char **argv, char **envp)
 	const struct cli_verb *verb;
 	int c;
 
+	/* the binary's own path, for processes that must run ward again
+	 * (a started container's teardown); kept across the re-execution
+	 * from a sealed copy, whose /proc/self/exe is a memfd */
+	if (!getenv("WARD_EXE")) {
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n > 0 && self[0] == '/') {
+			self[n] = '\0';
+			setenv("WARD_EXE", self, 1);
+		}
+	}
 	if (getenv("WARD_LOG_LEVEL") && parse_log_level(getenv("WARD_LOG_LEVEL")) >= 0)
 		g.log_level = parse_log_level(getenv("WARD_LOG_LEVEL"));
 	/* "+": stop at the verb; its options are its own */

@@ -30,6 +30,7 @@ void net_plan_free(struct net_plan *p)
 	free(p->att);
 	strv_free(p->dns);
 	free(p->allow);
+	free(p->publish);
 	if (p->netns_fd >= 0)
 		close(p->netns_fd);
 	free(p);
@@ -274,10 +275,9 @@ static int plan_allow(struct net_plan *p, const struct ward_net_spec *ns, ward_e
 	return 0;
 }
 
-static void fill_fw(struct ward_container *c, struct net_plan *p, size_t k)
+static void fill_fw(const struct ward_container *c, struct net_plan *p, size_t k)
 {
 	struct net_attachment *a = &p->att[k];
-	const struct ward_net_spec *ns = c->spec->net;
 	struct fw_container *f = &a->fw;
 	bool first = true;
 
@@ -299,10 +299,10 @@ static void fill_fw(struct ward_container *c, struct net_plan *p, size_t k)
 	f->allow = p->allow;
 	f->n_allow = p->n_allow;
 	f->antispoof = true;
-	if (first && ns) {
-		f->publish = ns->publish;
-		f->n_publish = ns->n_publish;
-		f->net_log = ns->net_log;
+	if (first) {
+		f->publish = p->publish;
+		f->n_publish = p->n_publish;
+		f->net_log = p->net_log;
 	}
 }
 
@@ -370,6 +370,14 @@ int net_plan(struct ward_container *c, ward_err *err)
 	r = plan_allow(p, ns ? ns : &(struct ward_net_spec){0}, err);
 	if (r < 0)
 		return r;
+	if (ns && ns->n_publish) {
+		p->publish = calloc(ns->n_publish, sizeof(*p->publish));
+		if (!p->publish)
+			return werr(err, ENOMEM, "network");
+		memcpy(p->publish, ns->publish, ns->n_publish * sizeof(*p->publish));
+		p->n_publish = ns->n_publish;
+	}
+	p->net_log = ns && ns->net_log;
 	for (size_t k = 0; k < p->n; k++)
 		if (bridged(&p->att[k]))
 			fill_fw(c, p, k);
@@ -849,19 +857,34 @@ int net_stats(struct ward_container *c, struct net_stats *st, ward_err *err)
 	return 0;
 }
 
+static json_t *addr_json(int family, const void *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(net_addr_str(family, a, buf, sizeof(buf)));
+}
+
+static bool addr_from(json_t *o, const char *key, int family, void *out)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v && inet_pton(family, v, out) == 1;
+}
+
 json_t *net_plan_json(const struct net_plan *p)
 {
 	json_t *arr = json_array();
 
 	for (size_t k = 0; p && k < p->n; k++) {
 		const struct net_attachment *a = &p->att[k];
-		char buf[INET6_ADDRSTRLEN], mac[18];
+		char mac[18];
 		json_t *o = json_object();
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a->mac[0], a->mac[1],
 			 a->mac[2], a->mac[3], a->mac[4], a->mac[5]);
 		json_object_set_new(o, "ifname", json_string(a->ifname));
 		json_object_set_new(o, "type", json_string(net_type_name(a->type)));
+		json_object_set_new(o, "kind", json_integer(a->type));
 		if (a->network)
 			json_object_set_new(o, "network", json_string(a->network));
 		if (bridged(a))
@@ -869,15 +892,133 @@ json_t *net_plan_json(const struct net_plan *p)
 		if (a->link[0])
 			json_object_set_new(o, "link", json_string(a->link));
 		json_object_set_new(o, "mac", json_string(mac));
-		if (a->has4)
-			json_object_set_new(
-			    o, "ipv4",
-			    json_string(net_addr_str(AF_INET, &a->ip4, buf, sizeof(buf))));
-		if (a->has6)
-			json_object_set_new(
-			    o, "ipv6",
-			    json_string(net_addr_str(AF_INET6, &a->ip6, buf, sizeof(buf))));
+		if (a->has4) {
+			json_object_set_new(o, "ipv4", addr_json(AF_INET, &a->ip4));
+			json_object_set_new(o, "prefix4", json_integer(a->prefix4));
+		}
+		if (a->has6) {
+			json_object_set_new(o, "ipv6", addr_json(AF_INET6, &a->ip6));
+			json_object_set_new(o, "prefix6", json_integer(a->prefix6));
+		}
+		if (a->has_gw4)
+			json_object_set_new(o, "gateway4", addr_json(AF_INET, &a->gw4));
+		if (a->has_gw6)
+			json_object_set_new(o, "gateway6", addr_json(AF_INET6, &a->gw6));
+		json_object_set_new(o, "isolate", json_boolean(a->isolate));
+		json_object_set_new(o, "leased", json_boolean(a->leased));
+		json_object_set_new(o, "firewalled", json_boolean(a->firewalled));
+		json_object_set_new(o, "link_made", json_boolean(a->link_made));
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+/* The parts of the plan only a teardown needs, next to the interfaces. */
+static json_t *plan_policy_json(const struct net_plan *p)
+{
+	json_t *o = json_object(), *allow = json_array(), *pub = json_array();
+
+	for (size_t i = 0; i < p->n_allow; i++) {
+		const struct fw_allow *a = &p->allow[i];
+		json_t *e =
+		    json_pack("{s:i, s:i, s:i, s:i, s:i}", "kind", a->kind, "family", a->family,
+			      "prefix", a->prefix, "proto", a->proto, "port", a->port);
+		if (a->family)
+			json_object_set_new(e, "addr", addr_json(a->family, &a->addr));
+		json_array_append_new(allow, e);
+	}
+	for (size_t i = 0; i < p->n_publish; i++) {
+		const struct fw_publish *q = &p->publish[i];
+		json_t *e = json_pack("{s:i, s:b, s:i, s:i, s:i}", "family", q->family, "any_host",
+				      q->any_host, "proto", q->proto, "host_port", q->host_port,
+				      "port", q->container_port);
+		if (!q->any_host)
+			json_object_set_new(e, "host", addr_json(q->family, &q->host));
+		json_array_append_new(pub, e);
+	}
+	json_object_set_new(o, "allow", allow);
+	json_object_set_new(o, "publish", pub);
+	json_object_set_new(o, "net_log", json_boolean(p->net_log));
+	json_object_set_new(o, "published", json_boolean(p->published));
+	return o;
+}
+
+json_t *net_state_json(const struct net_plan *p)
+{
+	json_t *o = plan_policy_json(p);
+
+	json_object_set_new(o, "interfaces", net_plan_json(p));
+	return o;
+}
+
+int net_plan_load(struct ward_container *c, json_t *j, int netns_fd, ward_err *err)
+{
+	json_t *ifs = json_object_get(j, "interfaces"), *allow = json_object_get(j, "allow"),
+	       *pub = json_object_get(j, "publish"), *e;
+	struct net_plan *p = calloc(1, sizeof(*p));
+	size_t i;
+
+	if (!p)
+		return werr(err, ENOMEM, "network state");
+	p->netns_fd = netns_fd;
+	c->net = p;
+	if (!json_is_array(ifs))
+		return werrx(err, EINVAL, "network state: no interfaces");
+	p->att = calloc(json_array_size(ifs) + 1, sizeof(*p->att));
+	p->allow = calloc(json_array_size(allow) + 1, sizeof(*p->allow));
+	p->publish = calloc(json_array_size(pub) + 1, sizeof(*p->publish));
+	if (!p->att || !p->allow || !p->publish)
+		return werr(err, ENOMEM, "network state");
+	json_array_foreach (allow, i, e) {
+		struct fw_allow *a = &p->allow[p->n_allow++];
+		a->kind = (enum fw_allow_kind)json_integer_value(json_object_get(e, "kind"));
+		a->family = (int)json_integer_value(json_object_get(e, "family"));
+		a->prefix = (unsigned)json_integer_value(json_object_get(e, "prefix"));
+		a->proto = (uint8_t)json_integer_value(json_object_get(e, "proto"));
+		a->port = (uint16_t)json_integer_value(json_object_get(e, "port"));
+		if (a->family)
+			addr_from(e, "addr", a->family, &a->addr);
+	}
+	json_array_foreach (pub, i, e) {
+		struct fw_publish *q = &p->publish[p->n_publish++];
+		q->family = (int)json_integer_value(json_object_get(e, "family"));
+		q->any_host = json_is_true(json_object_get(e, "any_host"));
+		q->proto = (uint8_t)json_integer_value(json_object_get(e, "proto"));
+		q->host_port = (uint16_t)json_integer_value(json_object_get(e, "host_port"));
+		q->container_port = (uint16_t)json_integer_value(json_object_get(e, "port"));
+		if (!q->any_host)
+			addr_from(e, "host", q->family, &q->host);
+	}
+	p->net_log = json_is_true(json_object_get(j, "net_log"));
+	p->published = json_is_true(json_object_get(j, "published"));
+	json_array_foreach (ifs, i, e) {
+		struct net_attachment *a = &p->att[p->n++];
+		const char *v;
+		a->type = (enum ward_netif_type)json_integer_value(json_object_get(e, "kind"));
+		snprintf(a->ifname, sizeof(a->ifname), "%s",
+			 json_string_value(json_object_get(e, "ifname")) ?: "");
+		snprintf(a->host_ifname, sizeof(a->host_ifname), "%s",
+			 json_string_value(json_object_get(e, "host_ifname")) ?: "");
+		snprintf(a->link, sizeof(a->link), "%s",
+			 json_string_value(json_object_get(e, "link")) ?: "");
+		if ((v = json_string_value(json_object_get(e, "network"))) &&
+		    !(a->network = strdup(v)))
+			return werr(err, ENOMEM, "network state");
+		if ((v = json_string_value(json_object_get(e, "mac"))))
+			net_parse_mac(v, a->mac, &(ward_err){0});
+		a->has4 = addr_from(e, "ipv4", AF_INET, &a->ip4);
+		a->has6 = addr_from(e, "ipv6", AF_INET6, &a->ip6);
+		a->prefix4 = (unsigned)json_integer_value(json_object_get(e, "prefix4"));
+		a->prefix6 = (unsigned)json_integer_value(json_object_get(e, "prefix6"));
+		a->has_gw4 = addr_from(e, "gateway4", AF_INET, &a->gw4);
+		a->has_gw6 = addr_from(e, "gateway6", AF_INET6, &a->gw6);
+		a->isolate = json_is_true(json_object_get(e, "isolate"));
+		a->leased = json_is_true(json_object_get(e, "leased"));
+		a->firewalled = json_is_true(json_object_get(e, "firewalled"));
+		a->link_made = json_is_true(json_object_get(e, "link_made"));
+	}
+	for (size_t k = 0; k < p->n; k++)
+		if (bridged(&p->att[k]))
+			fill_fw(c, p, k);
+	return 0;
 }

@@ -50,6 +50,9 @@ struct net_plan {
 	char **dns;
 	struct fw_allow *allow; /* resolved allow-list (dns expanded) */
 	size_t n_allow;
+	struct fw_publish *publish; /* the published ports (owned copy) */
+	size_t n_publish;
+	bool net_log;
 	int netns_fd;   /* the container's network namespace, held to the end */
 	bool published; /* holds entries in the published-port registry */
 };
@@ -75,8 +78,15 @@ struct net_stats {
 };
 int net_stats(struct ward_container *c, struct net_stats *st, ward_err *err);
 
-/* The attachments as JSON, for the state file (a new reference). */
+/* The plan as JSON, for the state file (a new reference): what `ward info`
+ * shows, and all a later process needs to tear the network down (the
+ * monitor of a started container hands the teardown to a new ward). */
 #include <jansson.h>
 json_t *net_plan_json(const struct net_plan *p);
+/* Everything: {"interfaces": net_plan_json(), "allow", "publish", ...}. */
+json_t *net_state_json(const struct net_plan *p);
+/* The plan back from net_plan_json(), as c->net, with netns_fd (may be -1:
+ * a namespace that is gone has taken its links with it). */
+int net_plan_load(struct ward_container *c, json_t *j, int netns_fd, ward_err *err);
 
 #endif

@@ -603,6 +603,26 @@ int cgroup_open(const char *parent, const char *leaf, struct ward_cgroup **out, 
 	return 0;
 }
 
+int cgroup_attach_self(struct ward_cgroup *cg, ward_err *err)
+{
+	int r;
+
+	/* "0": the writer itself (a single-threaded process joining) */
+	if (cg->v2_dir) {
+		r = cg_write(cg->v2_dir, "cgroup.procs", "0", err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < cg->sys.n_v1; i++) {
+		if (!cg->sys.v1[i].dir)
+			continue;
+		r = cg_write(cg->sys.v1[i].dir, "cgroup.procs", "0", err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int cgroup_clone_fd(const struct ward_cgroup *cg)
 {
 	return cg ? cg->v2_fd : -1;

@@ -119,6 +119,9 @@ int cgroup_open(const char *parent, const char *leaf, struct ward_cgroup **out, 
 
 /* The fd for clone3(CLONE_INTO_CGROUP), or -1 when the child must join. */
 int cgroup_clone_fd(const struct ward_cgroup *cg);
+/* Move the calling process into every hierarchy of an opened cgroup
+ * (`ward attach`). */
+int cgroup_attach_self(struct ward_cgroup *cg, ward_err *err);
 /* True when clone3(CLONE_INTO_CGROUP) alone places the child in all of its
  * cgroups (pure v2), so it may get CLONE_NEWCGROUP at clone time. */
 bool cgroup_born_complete(const struct ward_cgroup *cg);

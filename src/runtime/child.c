@@ -59,7 +59,7 @@ static _Noreturn void fail(struct child *ch, enum ward_step step)
 			fail((ch), (step));                                                        \
 	} while (0)
 
-static int reset_signals(void)
+int child_reset_signals(void)
 {
 	sigset_t none;
 
@@ -102,7 +102,7 @@ static int become_container_root(ward_err *err)
 	return 0;
 }
 
-static int set_rlimits(const struct ward_process *p, ward_err *err)
+int child_set_rlimits(const struct ward_process *p, ward_err *err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
@@ -112,7 +112,7 @@ static int set_rlimits(const struct ward_process *p, ward_err *err)
 	return 0;
 }
 
-static int switch_user(const struct ward_process *p, ward_err *err)
+int child_switch_user(const struct ward_process *p, ward_err *err)
 {
 	gid_t groups[64];
 	size_t n = p->n_groups < 64 ? p->n_groups : 64;
@@ -136,7 +136,7 @@ static int switch_user(const struct ward_process *p, ward_err *err)
 
 /* CVE-2024-21626: a cwd reached through a leaked host fd would sit outside
  * the container's root; getcwd() then reports it as unreachable. */
-static int enter_cwd(const char *cwd, ward_err *err)
+int child_enter_cwd(const char *cwd, ward_err *err)
 {
 	char buf[PATH_MAX];
 
@@ -164,7 +164,7 @@ static int close_range_or_loop(unsigned int lo, unsigned int hi, ward_err *err)
 
 /* Close every fd above 2 except the ones listed (the sync socket, the exec
  * FIFO): nothing of the host may reach the container (CVE-2024-21626). */
-static int close_fds(int keep_a, int keep_b, ward_err *err)
+int child_close_fds(int keep_a, int keep_b, ward_err *err)
 {
 	int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
 	unsigned int from = 3;
@@ -181,7 +181,7 @@ static int close_fds(int keep_a, int keep_b, ward_err *err)
 	return close_range_or_loop(from, ~0U, err);
 }
 
-static int set_lsm_label(const struct ward_process *p, ward_err *err)
+int child_set_lsm_label(const struct ward_process *p, ward_err *err)
 {
 	if (p->apparmor_profile) {
 		_cleanup_free_ char *v = xasprintf("exec %s", p->apparmor_profile);
@@ -305,7 +305,8 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		close(c->state_fd);
 	/* die with the parent while we are being set up */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	CHECK(ch, STEP_NONE, reset_signals() < 0 ? werr(&ch->err, errno, "reset signals") : 0);
+	CHECK(ch, STEP_NONE,
+	      child_reset_signals() < 0 ? werr(&ch->err, errno, "reset signals") : 0);
 
 	/* 1. the cgroup2 cgroup, if clone3 could not put us there */
 	if (c->cg) {
@@ -364,7 +365,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	if (s->ns[WNS_CGROUP].enabled && !cgroup_born_complete(c->cg))
 		CHECK(ch, STEP_NAMESPACES,
 		      unshare(CLONE_NEWCGROUP) < 0 ? werr(&ch->err, errno, "cgroup namespace") : 0);
-	CHECK(ch, STEP_RLIMITS, set_rlimits(&s->process, &ch->err));
+	CHECK(ch, STEP_RLIMITS, child_set_rlimits(&s->process, &ch->err));
 	/* 11. privileges: bounding set while we still hold CAP_SETPCAP */
 	CHECK(ch, STEP_CAPS, caps_drop_bounding(s->process.caps.bounding, c->cap_last, &ch->err));
 	/* 12. terminal (as container root, before the user switch) */
@@ -375,7 +376,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		 * controlling terminal: no TIOCSTI into it (CVE-2017-5226) */
 		CHECK(ch, STEP_TTY, setsid() < 0 ? werr(&ch->err, errno, "setsid") : 0);
 	setup_stdio(ch);
-	CHECK(ch, STEP_USER, switch_user(&s->process, &ch->err));
+	CHECK(ch, STEP_USER, child_switch_user(&s->process, &ch->err));
 	/* changing credentials cleared the parent-death signal: set it again */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	CHECK(ch, STEP_CAPS, caps_apply(&s->process.caps, c->cap_last, &ch->err));
@@ -384,11 +385,11 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
 			  ? werr(&ch->err, errno, "no_new_privs")
 			  : 0);
-	CHECK(ch, STEP_CWD, enter_cwd(s->process.cwd ? s->process.cwd : "/", &ch->err));
+	CHECK(ch, STEP_CWD, child_enter_cwd(s->process.cwd ? s->process.cwd : "/", &ch->err));
 	CHECK(ch, STEP_FDS,
-	      close_fds(sync_fd, c->opts.release == WARD_RELEASE_FIFO ? c->exec_fifo_fd : -1,
-			&ch->err));
-	CHECK(ch, STEP_EXEC, set_lsm_label(&s->process, &ch->err));
+	      child_close_fds(sync_fd, c->opts.release == WARD_RELEASE_FIFO ? c->exec_fifo_fd : -1,
+			      &ch->err));
+	CHECK(ch, STEP_EXEC, child_set_lsm_label(&s->process, &ch->err));
 	/* 13. created: wait to be released */
 	CHECK(ch, STEP_READY,
 	      sync_send(sync_fd, SYNC_READY) < 0 ? werr(&ch->err, EPIPE, "ready") : 0);

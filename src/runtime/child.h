@@ -7,4 +7,13 @@
 /* The container process from clone to exec; never returns. */
 _Noreturn void child_main(struct ward_container *c, int sync_fd);
 
+/* Steps of the checklist that `ward attach` repeats for a process joining a
+ * running container (src/runtime/enter.c). */
+int child_reset_signals(void);
+int child_set_rlimits(const struct ward_process *p, ward_err *err);
+int child_switch_user(const struct ward_process *p, ward_err *err);
+int child_enter_cwd(const char *cwd, ward_err *err);
+int child_close_fds(int keep_a, int keep_b, ward_err *err);
+int child_set_lsm_label(const struct ward_process *p, ward_err *err);
+
 #endif

@@ -45,6 +45,7 @@ struct ward_create_opts {
 	bool kill_with_parent; /* the container dies if its creator dies */
 	bool write_state;      /* keep a state file under root_dir/NAME */
 	int stdio[3];          /* fds for the container's 0,1,2; -1: inherit ours */
+	bool managed;          /* started by `ward start`: a monitor supervises it */
 };
 
 /* The id of a failed start step, reported with the error. */

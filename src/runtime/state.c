@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -141,8 +142,13 @@ int state_write(struct ward_container *c, const char *status, ward_err *err)
 		      c->spec->ns[WNS_USER].enabled);
 	if (!o)
 		return werr(err, ENOMEM, "state");
-	if (c->net)
+	json_object_set_new(o, "stop_signal",
+			    json_integer(c->spec ? c->spec->stop_signal : SIGTERM));
+	json_object_set_new(o, "managed", json_boolean(c->opts.managed));
+	if (c->net) {
 		json_object_set_new(o, "net", net_plan_json(c->net));
+		json_object_set_new(o, "net_state", net_state_json(c->net));
+	}
 	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (!text)
