@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "manage/manage.h"
 #include "net/firewall.h"
 #include "net/nl.h"
 #include "runtime/cgroup.h"
@@ -167,6 +168,36 @@ static void print_human(json_t *o)
 	}
 }
 
+/* A container in the store that does not run: what is known of it. */
+static int info_stopped(struct cli_globals *g, const char *name, bool json)
+{
+	json_t *o = json_pack("{s:s, s:s}", "name", name, "state", "stopped");
+	long long when = 0;
+	int status = 0;
+
+	if (!o)
+		return EXIT_WARD_FAILED;
+	if (manage_last_exit(&g->ctx, name, &status, &when) == 0) {
+		json_object_set_new(o, "last_exit_status", json_integer(status));
+		json_object_set_new(o, "last_stopped", json_integer(when));
+	}
+	if (json) {
+		char *t = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+		puts(t ? t : "{}");
+		free(t);
+	} else {
+		printf("%-16s %s\n%-16s stopped\n", "name", name, "state");
+		if (when) {
+			char buf[64];
+			time_t t = (time_t)when;
+			strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+			printf("%-16s %d (stopped %s)\n", "last exit", status, buf);
+		}
+	}
+	json_decref(o);
+	return 0;
+}
+
 int cli_info(struct cli_globals *g, int argc, char **argv)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
@@ -191,7 +222,10 @@ int cli_info(struct cli_globals *g, int argc, char **argv)
 	}
 	path = xasprintf("%s/%s/state.json", g->ctx.root_dir, name);
 	if (!path || read_file(path, &text, NULL) < 0 || !state_is_alive(&g->ctx, name)) {
-		cli_errorf(name, "no such running container");
+		_cleanup_free_ char *store = manage_store_dir(&g->ctx, name);
+		if (store && access(store, F_OK) == 0)
+			return info_stopped(g, name, json);
+		cli_errorf(name, "no such container");
 		return EXIT_WARD_FAILED;
 	}
 	o = json_loads(text, 0, &jerr);

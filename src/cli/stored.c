@@ -72,8 +72,7 @@ int cli_prepare_identity(struct cli_globals *g, struct run_settings *rs, ward_er
 	return user_resolve(s, rs->home_explicit, err);
 }
 
-int cli_load_stored(struct cli_globals *g, const char *name, struct run_settings *rs,
-		    ward_err *err)
+int cli_load_stored(struct cli_globals *g, const char *name, struct run_settings *rs, ward_err *err)
 {
 	_cleanup_free_ char *dir = manage_store_dir(&g->ctx, name);
 	_cleanup_free_ char *cfg = dir ? xasprintf("%s/config", dir) : NULL;

@@ -199,12 +199,12 @@ static void monitor_main(const struct ward_ctx *ctx, struct ward_spec *spec,
 	close(report);
 	r = hand_over(fds, log_fd);
 	if (r == 0)
-		execv(o->monitor_exe, (char *[]){(char *)"ward-monitor", (char *)o->ward_exe,
-						 spec->name, NULL});
+		execv(o->monitor_exe,
+		      (char *[]){(char *)"ward-monitor", (char *)o->ward_exe, spec->name, NULL});
 	/* no monitor: the container dies with us, `ward gc` cleans up */
 	fprintf(stderr, "ward: %s: exec %s: %s\n", spec->name, o->monitor_exe, strerror(errno));
 	_exit(1);
-fail_destroy: {
+fail_destroy : {
 	ward_err ignored;
 	container_destroy(c, &ignored);
 }
@@ -292,8 +292,7 @@ static void record_exit(const struct ward_ctx *ctx, const char *name, const char
 		write_file_atomic(p, text, strlen(text), 0644);
 }
 
-int manage_teardown(const struct ward_ctx *ctx, const char *name, const char *status,
-		    ward_err *err)
+int manage_teardown(const struct ward_ctx *ctx, const char *name, const char *status, ward_err *err)
 {
 	struct ward_container *c = calloc(1, sizeof(*c));
 	_cleanup_free_ char *leaf = xasprintf("ward-%s", name);
@@ -379,16 +378,15 @@ int manage_wait_released(const struct ward_ctx *ctx, const char *name, int timeo
 		if (!state_is_alive(ctx, name))
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (timeout_ms >= 0 && (now.tv_sec - t0.tv_sec) * 1000 +
-					       (now.tv_nsec - t0.tv_nsec) / 1000000 >
-					   timeout_ms)
+		if (timeout_ms >= 0 &&
+		    (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >
+			timeout_ms)
 			return -ETIMEDOUT;
 		usleep(2000);
 	}
 }
 
-int manage_stop(const struct ward_ctx *ctx, const char *name, int sig, int timeout_s,
-		ward_err *err)
+int manage_stop(const struct ward_ctx *ctx, const char *name, int sig, int timeout_s, ward_err *err)
 {
 	struct manage_state st;
 	_cleanup_close_ int fd = manage_pidfd(ctx, name, &st, err);

@@ -30,9 +30,9 @@
 #include "util/err.h"
 
 struct manage_state {
-	bool running;      /* a ward holds the state directory */
-	bool managed;      /* ... and it is a monitor (ward start), not ward run */
-	pid_t pid;         /* the container's first process */
+	bool running; /* a ward holds the state directory */
+	bool managed; /* ... and it is a monitor (ward start), not ward run */
+	pid_t pid;    /* the container's first process */
 	uint64_t pid_start;
 	int stop_signal;
 	long long created; /* seconds since the epoch */
@@ -74,7 +74,6 @@ int manage_stop(const struct ward_ctx *ctx, const char *name, int sig, int timeo
 int manage_wait_released(const struct ward_ctx *ctx, const char *name, int timeout_ms);
 
 /* The last run of a stored container: "status" and "stopped" (epoch). */
-int manage_last_exit(const struct ward_ctx *ctx, const char *name, int *status,
-		     long long *when);
+int manage_last_exit(const struct ward_ctx *ctx, const char *name, int *status, long long *when);
 
 #endif

@@ -79,7 +79,8 @@ static void to_clients(const char *buf, size_t n)
 		msg[0] = 'd';
 		memcpy(msg + 1, buf + off, len);
 		for (int i = 0; i < MAX_CLIENTS; i++)
-			if (clients[i] >= 0 && send(clients[i], msg, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+			if (clients[i] >= 0 &&
+			    send(clients[i], msg, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
 			    errno != EAGAIN) {
 				close(clients[i]);
 				clients[i] = -1;

@@ -31,8 +31,8 @@ static const struct {
 	const char *name;
 	int flag;
 } ns_files[] = {
-    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},	 {"pid", CLONE_NEWPID},
-    {"net", CLONE_NEWNET},   {"uts", CLONE_NEWUTS},	 {"ipc", CLONE_NEWIPC},
+    {"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},       {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
     {"cgroup", CLONE_NEWCGROUP},
 };
 
@@ -62,8 +62,8 @@ _Noreturn static void die(const char *name, const ward_err *err)
 
 /* In the container's namespaces (and PID namespace: a child of the
  * joiner): become its process and exec. */
-_Noreturn static void become(const struct enter_opts *o, const struct ward_bpf *bpf,
-			     int last_cap, int pty_sock)
+_Noreturn static void become(const struct enter_opts *o, const struct ward_bpf *bpf, int last_cap,
+			     int pty_sock)
 {
 	const struct ward_process *p = &o->spec->process;
 	static char *const shell[] = {(char *)"/bin/sh", NULL};

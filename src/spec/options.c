@@ -319,6 +319,8 @@ static int opt_seccomp(struct run_settings *rs, const char *v, ward_err *err)
 		seccomp_free(rs->spec->seccomp);
 		rs->spec->seccomp = NULL;
 		rs->spec->seccomp_default = false;
+		free(rs->seccomp_file);
+		rs->seccomp_file = NULL;
 		return 0;
 	}
 	r = seccomp_profile_load_file(v, &sc, err);
@@ -327,6 +329,9 @@ static int opt_seccomp(struct run_settings *rs, const char *v, ward_err *err)
 	seccomp_free(rs->spec->seccomp);
 	rs->spec->seccomp = sc;
 	rs->spec->seccomp_default = false;
+	/* remembered so that a config writer can name it again */
+	free(rs->seccomp_file);
+	rs->seccomp_file = realpath(v, NULL);
 	return 0;
 }
 
@@ -561,6 +566,224 @@ static int opt_stop_signal(struct run_settings *rs, const char *v, ward_err *err
 	return 0;
 }
 
+/* ---- config-only keys: lifecycle and the command ---- */
+
+static int opt_start_auto(struct run_settings *rs, const char *v, ward_err *err)
+{
+	if (!*v || streq(v, "0") || streq(v, "false"))
+		rs->life.autostart = false;
+	else if (streq(v, "1") || streq(v, "true"))
+		rs->life.autostart = true;
+	else
+		return werrx(err, EINVAL, "'%s' is not 0, 1, true or false", v);
+	return 0;
+}
+
+static int opt_start_order(struct run_settings *rs, const char *v, ward_err *err)
+{
+	int64_t n = 0;
+	int r = *v ? int_range(v, INT32_MIN, INT32_MAX, &n, err) : 0;
+
+	if (r < 0)
+		return r;
+	rs->life.start_order = (int)n;
+	return 0;
+}
+
+static int opt_start_delay(struct run_settings *rs, const char *v, ward_err *err)
+{
+	int64_t n = 0;
+	int r = *v ? int_range(v, 0, 86400, &n, err) : 0;
+
+	if (r < 0)
+		return r;
+	rs->life.start_delay_s = (int)n;
+	return 0;
+}
+
+/* One or more group names separated by blanks; an empty value clears the
+ * list (as LXC's lxc.group does). */
+static int opt_group(struct run_settings *rs, const char *v, ward_err *err)
+{
+	_cleanup_free_ char *copy = strdup(v);
+	char *save = NULL;
+
+	if (!copy)
+		return werr(err, ENOMEM, "group");
+	if (!*v) {
+		strv_free(rs->life.groups);
+		rs->life.groups = NULL;
+		return 0;
+	}
+	for (char *g = strtok_r(copy, " \t", &save); g; g = strtok_r(NULL, " \t", &save)) {
+		if (!name_is_valid(g))
+			return werrx(
+			    err, EINVAL,
+			    "invalid group '%s': use letters, digits, '_', '.', '-' (at most "
+			    "63, starting with a letter or digit)",
+			    g);
+		if (!strv_contains(rs->life.groups, g) && strv_push(&rs->life.groups, g) < 0)
+			return werr(err, ENOMEM, "group");
+	}
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int run_cmd_parse(const char *line, char ***argv, ward_err *err)
+{
+	_cleanup_strv_ char **out = NULL;
+	_cleanup_free_ char *word = malloc(strlen(line) + 1);
+	const char *p = line;
+
+	if (!word)
+		return werr(err, ENOMEM, "command");
+	for (;;) {
+		size_t n = 0;
+		bool quoted = false;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
+			char c = *p++;
+			if (c == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (c != '\\') {
+				word[n++] = c;
+				continue;
+			}
+			c = *p++;
+			switch (c) {
+			case '\\':
+			case '"':
+				word[n++] = c;
+				break;
+			case 'n':
+				word[n++] = '\n';
+				break;
+			case 't':
+				word[n++] = '\t';
+				break;
+			case 'r':
+				word[n++] = '\r';
+				break;
+			case ' ':
+				word[n++] = ' ';
+				break;
+			case 'x': {
+				int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+				if (hi < 0 || lo < 0)
+					return werrx(err, EINVAL, "\\x needs two hex digits");
+				if (!hi && !lo)
+					return werrx(err, EINVAL,
+						     "\\x00: an argument cannot hold a "
+						     "NUL byte");
+				word[n++] = (char)(hi * 16 + lo);
+				p += 2;
+				break;
+			}
+			case '\0':
+				return werrx(err, EINVAL, "a backslash ends the command");
+			default:
+				return werrx(err, EINVAL,
+					     "unknown escape '\\%c' (\\\\, \\\", \\n, \\t, "
+					     "\\r, \\xHH, \\ and a blank)",
+					     c);
+			}
+		}
+		if (quoted)
+			return werrx(err, EINVAL, "unterminated double quote");
+		word[n] = '\0';
+		if (strv_push(&out, word) < 0)
+			return werr(err, ENOMEM, "command");
+	}
+	*argv = TAKE_PTR(out);
+	return 0;
+}
+
+static bool word_needs_quotes(const char *w)
+{
+	if (!*w)
+		return true;
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == 0x7f)
+			return true;
+	return false;
+}
+
+char *run_cmd_format(char *const *argv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; argv && argv[i]; i++) {
+		const unsigned char *p = (const unsigned char *)argv[i];
+		if (i)
+			fputc(' ', f);
+		if (!word_needs_quotes(argv[i])) {
+			fputs(argv[i], f);
+			continue;
+		}
+		fputc('"', f);
+		for (; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				fprintf(f, "\\%c", *p);
+			else if (*p == '\n')
+				fputs("\\n", f);
+			else if (*p == '\t')
+				fputs("\\t", f);
+			else if (*p == '\r')
+				fputs("\\r", f);
+			else if (*p < ' ' || *p == 0x7f)
+				fprintf(f, "\\x%02x", *p);
+			else
+				fputc(*p, f);
+		}
+		fputc('"', f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int opt_cmd(struct run_settings *rs, const char *v, ward_err *err)
+{
+	char **argv = NULL;
+	int r = run_cmd_parse(v, &argv, err);
+
+	if (r < 0)
+		return r;
+	strv_free(rs->spec->process.args);
+	rs->spec->process.args = argv;
+	return 0;
+}
+
+static const struct run_option config_keys[] = {
+    {"ward.start.auto", 0, true, "ward.start.auto", "0|1", opt_start_auto},
+    {"ward.start.order", 0, true, "ward.start.order", "N", opt_start_order},
+    {"ward.start.delay", 0, true, "ward.start.delay", "SECONDS", opt_start_delay},
+    {"ward.group", 0, true, "ward.group", "GROUP...", opt_group},
+    {"ward.cmd", 0, true, "ward.cmd", "COMMAND [ARG...]", opt_cmd},
+};
+
 static const struct run_option options[] = {
     {"name", 0, true, "ward.name", "NAME", opt_name},
     {"hostname", 0, true, "ward.hostname", "NAME", opt_hostname},
@@ -612,11 +835,20 @@ const struct run_option *run_option_find(const char *name)
 	return NULL;
 }
 
+const struct run_option *run_config_keys(size_t *n)
+{
+	*n = ARRAY_SIZE(config_keys);
+	return config_keys;
+}
+
 const struct run_option *run_option_find_key(const char *key)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++)
 		if (options[i].key && streq(options[i].key, key))
 			return &options[i];
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++)
+		if (streq(config_keys[i].key, key))
+			return &config_keys[i];
 	return NULL;
 }
 
@@ -690,5 +922,7 @@ void run_settings_clear(struct run_settings *rs)
 	spec_free(rs->spec);
 	strv_free(rs->config_files);
 	strv_free(rs->nets);
+	strv_free(rs->life.groups);
+	free(rs->seccomp_file);
 	memset(rs, 0, sizeof(*rs));
 }

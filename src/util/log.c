@@ -2,6 +2,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdbool.h>
+#include <string.h>
+#include <stdlib.h>
+#include <signal.h>
 #include <time.h>
 
 #include "util/log.h"
@@ -40,8 +44,19 @@ void wlog(enum ward_log_level level, const char *fmt, ...)
 void wtime(const char *phase)
 {
 	static struct timespec t0;
+	static const char *crash_at;
+	static bool looked;
 	struct timespec t;
 
+	/* Fault injection for the crash-safety tests: WARD_TEST_CRASH_AT=PHASE
+	 * kills the process (SIGKILL, no cleanup) when it reaches PHASE, one
+	 * of the timeline's steps (`ward --debug` shows them). */
+	if (!looked) {
+		crash_at = getenv("WARD_TEST_CRASH_AT");
+		looked = true;
+	}
+	if (crash_at && strcmp(crash_at, phase) == 0)
+		raise(SIGKILL);
 	if (!ward_log_enabled(WLOG_DEBUG))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);
