@@ -7,6 +7,7 @@
 #define WARD_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "runtime/container.h"
 #include "util/err.h"
@@ -43,9 +44,30 @@ int cli_stop(struct cli_globals *g, int argc, char **argv);
 int cli_kill(struct cli_globals *g, int argc, char **argv);
 int cli_console(struct cli_globals *g, int argc, char **argv);
 int cli_attach(struct cli_globals *g, int argc, char **argv);
+int cli_create(struct cli_globals *g, int argc, char **argv);
+int cli_destroy(struct cli_globals *g, int argc, char **argv);
+int cli_ls(struct cli_globals *g, int argc, char **argv);
+int cli_autostart(struct cli_globals *g, int argc, char **argv);
 int cli_teardown(struct cli_globals *g, int argc, char **argv);
 
 struct run_settings;
+/* An option a verb adds to the `ward run` options (ward create's
+ * --template).  FN prints its own error and returns < 0 on a bad value. */
+struct cli_extra_opt {
+	const char *name;
+	bool has_arg;
+	int (*fn)(void *data, const char *value);
+};
+/* Parse `ward run`'s options (and EXTRA) into RS: --config files first,
+ * then the other options in order, each overriding what the files said.
+ * Prints its own errors.  Returns 0 (optind at the command), 1 when --help
+ * was printed, or < 0. */
+int cli_parse_run_options(const char *verb, int argc, char **argv, struct run_settings *rs,
+			  const struct cli_extra_opt *extra, size_t n_extra, void *data);
+/* The settings of a container in the store as its config says (not
+ * finished: no defaults filled in). */
+int cli_read_stored(struct cli_globals *g, const char *name, struct run_settings *rs,
+		    ward_err *err);
 /* The settings of a container in the store, finished and with its ids
  * resolved, ready for container_create(). */
 int cli_load_stored(struct cli_globals *g, const char *name, struct run_settings *rs,

@@ -13,22 +13,53 @@
 #include "runtime/idmap.h"
 #include "runtime/selfexe.h"
 #include "runtime/user.h"
+#include "spec/config.h"
 #include "spec/options.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
 
-#define OPT_BASE 1000
+#define OPT_BASE  1000
+#define OPT_EXTRA 2000
 
-/* Build getopt_long's table from the shared option table. */
-static int parse_run_options(int argc, char **argv, struct run_settings *rs)
+struct applied {
+	const struct run_option *o;
+	const char *value;
+};
+
+static int apply_recorded(struct run_settings *rs, struct applied *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		ward_err err = {0};
+		char flag[64];
+		bool first = true;
+
+		/* the command line replaces what config files accumulated */
+		for (size_t j = 0; j < i; j++)
+			if (list[j].o == list[i].o)
+				first = false;
+		if (first && rs->config_files)
+			config_cli_override(rs, list[i].o->name);
+		if (run_option_apply(rs, list[i].o, list[i].value, &err) < 0) {
+			snprintf(flag, sizeof(flag), "--%s", list[i].o->name);
+			cli_error(flag, &err);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int cli_parse_run_options(const char *verb, int argc, char **argv, struct run_settings *rs,
+			  const struct cli_extra_opt *extra, size_t n_extra, void *data)
 {
 	size_t n;
 	const struct run_option *ro = run_options(&n);
-	struct option *lo = calloc(n + 2, sizeof(*lo));
+	_cleanup_free_ struct option *lo = calloc(n + n_extra + 2, sizeof(*lo));
+	_cleanup_free_ struct applied *list = calloc((size_t)argc + 1, sizeof(*list));
+	size_t n_list = 0;
 	char shorts[64] = "+h";
-	int c, ret = 0;
+	int c;
 
-	if (!lo)
+	if (!lo || !list)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		lo[i].name = ro[i].name;
@@ -39,32 +70,42 @@ static int parse_run_options(int argc, char **argv, struct run_settings *rs)
 			strcat(shorts, s);
 		}
 	}
-	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	for (size_t i = 0; i < n_extra; i++) {
+		lo[n + i].name = extra[i].name;
+		lo[n + i].has_arg = extra[i].has_arg ? required_argument : no_argument;
+		lo[n + i].val = OPT_EXTRA + (int)i;
+	}
+	lo[n + n_extra] = (struct option){"help", no_argument, NULL, 'h'};
 	opterr = 0;
+	optind = 1;
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		const struct run_option *o = NULL;
-		ward_err err = {0};
-		char flag[64];
 
 		if (c == 'h') {
-			const char *text = help_page("run");
-			fputs(text ? text : "usage: ward run [OPTIONS] [--] COMMAND [ARG...]\n",
-			      stdout);
-			ret = 1;
-			break;
+			const char *text = help_page(verb);
+			fputs(text ? text : "see ward help\n", stdout);
+			return 1;
 		}
 		if (c == '?' || c == ':') {
 			if (optopt && optopt < OPT_BASE)
-				cli_errorf(NULL, "run: %s -%c",
+				cli_errorf(NULL, "%s: %s -%c", verb,
 					   c == ':' ? "missing value for" : "unknown option",
 					   optopt);
+			else if (optopt >= OPT_EXTRA)
+				cli_errorf(NULL, "%s: missing value for --%s", verb,
+					   extra[optopt - OPT_EXTRA].name);
 			else if (optopt >= OPT_BASE)
-				cli_errorf(NULL, "run: missing value for --%s",
+				cli_errorf(NULL, "%s: missing value for --%s", verb,
 					   ro[optopt - OPT_BASE].name);
 			else
-				cli_errorf(NULL, "run: unknown option '%s'", argv[optind - 1]);
-			ret = -EINVAL;
-			break;
+				cli_errorf(NULL, "%s: unknown option '%s'", verb, argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (c >= OPT_EXTRA) {
+			const struct cli_extra_opt *x = &extra[c - OPT_EXTRA];
+			if (x->fn(data, optarg) < 0)
+				return -EINVAL;
+			continue;
 		}
 		if (c >= OPT_BASE)
 			o = &ro[c - OPT_BASE];
@@ -72,19 +113,27 @@ static int parse_run_options(int argc, char **argv, struct run_settings *rs)
 			for (size_t i = 0; i < n; i++)
 				if (ro[i].short_name == c)
 					o = &ro[i];
-		if (!o) {
-			ret = -EINVAL;
-			break;
+		if (!o)
+			return -EINVAL;
+		if (streq(o->name, "config")) {
+			/* files first, whatever their place on the line */
+			ward_err err = {0};
+			if (run_option_apply(rs, o, optarg, &err) < 0) {
+				cli_error("--config", &err);
+				return -EINVAL;
+			}
+			continue;
 		}
-		if (run_option_apply(rs, o, optarg, &err) < 0) {
-			snprintf(flag, sizeof(flag), "--%s", o->name);
-			cli_error(flag, &err);
-			ret = -EINVAL;
-			break;
+		list[n_list++] = (struct applied){o, optarg};
+	}
+	if (rs->config_files) {
+		ward_err err = {0};
+		if (config_apply_files(rs, rs->config_files, &err) < 0) {
+			cli_error(NULL, &err);
+			return -EINVAL;
 		}
 	}
-	free(lo);
-	return ret;
+	return apply_recorded(rs, list, n_list);
 }
 
 /* Say once per boot (per --root) that ward picked its own id range. */
@@ -105,7 +154,7 @@ static void note_default_subids(const struct cli_globals *g, const struct ward_s
 		close(fd);
 }
 
-static void block_forwarded_signals(void)
+void cli_block_forwarded_signals(void)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	sigset_t set;
@@ -118,7 +167,7 @@ static void block_forwarded_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-static int prepare_identity(struct cli_globals *g, struct run_settings *rs, ward_err *err)
+int cli_prepare_identity(struct cli_globals *g, struct run_settings *rs, ward_err *err)
 {
 	struct ward_spec *s = rs->spec;
 	int r;
@@ -152,15 +201,10 @@ int cli_run(struct cli_globals *g, int argc, char **argv)
 		cli_error("run", &err);
 		return EXIT_WARD_FAILED;
 	}
-	r = parse_run_options(argc, argv, &rs);
+	r = cli_parse_run_options("run", argc, argv, &rs, NULL, 0, NULL);
 	if (r != 0) {
 		run_settings_clear(&rs);
 		return r > 0 ? 0 : EXIT_WARD_FAILED;
-	}
-	if (rs.config_files) {
-		cli_errorf("--config", "container config files are not supported yet");
-		run_settings_clear(&rs);
-		return EXIT_WARD_FAILED;
 	}
 	if (optind < argc) {
 		rs.spec->process.args = strv_copy(argv + optind);
@@ -185,12 +229,12 @@ int cli_run(struct cli_globals *g, int argc, char **argv)
 			return EXIT_WARD_FAILED;
 		}
 	}
-	if (prepare_identity(g, &rs, &err) < 0) {
+	if (cli_prepare_identity(g, &rs, &err) < 0) {
 		cli_error(rs.spec->name, &err);
 		run_settings_clear(&rs);
 		return EXIT_WARD_FAILED;
 	}
-	block_forwarded_signals();
+	cli_block_forwarded_signals();
 	r = container_create(&g->ctx, rs.spec, &opts, &c, &err);
 	if (r < 0) {
 		cli_error(rs.spec->name, &err);

@@ -11,71 +11,17 @@
 #include "manage/manage.h"
 #include "runtime/idmap.h"
 #include "runtime/user.h"
+#include "spec/config.h"
 #include "spec/options.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
 #include "util/strutil.h"
 
-/* TEMPORARY until src/spec/config.c lands: ward keys only. */
-static int apply_config(struct run_settings *rs, const char *path, ward_err *err)
-{
-	_cleanup_free_ char *text = NULL;
-	char *save = NULL;
-	int r = read_file(path, &text, NULL), line = 0;
-
-	if (r < 0)
-		return werr(err, -r, "%s", path);
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(l, '='), *k = l, *v;
-		const struct run_option *o;
-		line++;
-		if (!eq || l[0] == '#')
-			continue;
-		*eq = '\0';
-		v = eq + 1;
-		while (*k == ' ')
-			k++;
-		for (char *e = k + strlen(k); e > k && e[-1] == ' ';)
-			*--e = '\0';
-		while (*v == ' ')
-			v++;
-		if (streq(k, "ward.cmd")) {
-			char *sv = NULL;
-			strv_free(rs->spec->process.args);
-			rs->spec->process.args = NULL;
-			for (char *a = strtok_r(v, " ", &sv); a; a = strtok_r(NULL, " ", &sv))
-				strv_push(&rs->spec->process.args, a);
-			continue;
-		}
-		o = run_option_find_key(k);
-		if (!o)
-			return werrx(err, EINVAL, "%s:%d: %s: unknown key", path, line, k);
-		r = run_option_apply(rs, o, o->has_arg ? v : NULL, err);
-		if (r < 0)
-			return werr_wrap(err, "%s:%d: %s", path, line, k);
-	}
-	return 0;
-}
-
-int cli_prepare_identity(struct cli_globals *g, struct run_settings *rs, ward_err *err)
-{
-	struct ward_spec *s = rs->spec;
-	int r;
-
-	if (s->userns_mode == WUSERNS_AUTO) {
-		bool used_default = false;
-		r = idmap_resolve_auto(s, "/etc/subuid", "/etc/subgid", &used_default, err);
-		if (r < 0)
-			return r;
-	}
-	(void)g;
-	return user_resolve(s, rs->home_explicit, err);
-}
-
-int cli_load_stored(struct cli_globals *g, const char *name, struct run_settings *rs, ward_err *err)
+int cli_read_stored(struct cli_globals *g, const char *name, struct run_settings *rs, ward_err *err)
 {
 	_cleanup_free_ char *dir = manage_store_dir(&g->ctx, name);
 	_cleanup_free_ char *cfg = dir ? xasprintf("%s/config", dir) : NULL;
+	char *files[] = {cfg, NULL};
 	int r;
 
 	if (!cfg)
@@ -87,14 +33,24 @@ int cli_load_stored(struct cli_globals *g, const char *name, struct run_settings
 	r = run_settings_init(rs, err);
 	if (r < 0)
 		return r;
-	r = apply_config(rs, cfg, err);
-	if (r >= 0) {
-		free(rs->spec->name);
-		rs->spec->name = strdup(name);
-		r = rs->spec->name ? 0 : werr(err, ENOMEM, "name");
-	}
-	if (r >= 0)
-		r = run_settings_finish(rs, err);
+	r = config_apply_files(rs, files, err);
+	if (r >= 0 && rs->spec->name && !streq(rs->spec->name, name))
+		r = werrx(err, EINVAL, "%s: ward.name is '%s', not the container's name", cfg,
+			  rs->spec->name);
+	if (r >= 0 && !rs->spec->name && !(rs->spec->name = strdup(name)))
+		r = werr(err, ENOMEM, "name");
+	if (r < 0)
+		run_settings_clear(rs);
+	return r;
+}
+
+int cli_load_stored(struct cli_globals *g, const char *name, struct run_settings *rs, ward_err *err)
+{
+	int r = cli_read_stored(g, name, rs, err);
+
+	if (r < 0)
+		return r;
+	r = run_settings_finish(rs, err);
 	if (r >= 0)
 		r = cli_prepare_identity(g, rs, err);
 	if (r < 0)
@@ -145,15 +101,4 @@ int cli_run_stored(struct cli_globals *g, const char *name)
 	container_free(c);
 	run_settings_clear(&rs);
 	return status;
-}
-
-void cli_block_forwarded_signals(void)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaddset(&set, sigs[i]);
-	sigprocmask(SIG_BLOCK, &set, NULL);
 }

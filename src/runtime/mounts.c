@@ -118,11 +118,51 @@ int fs_open_sources(struct fs_ctx *f, ward_err *err)
 	return 0;
 }
 
+/* --ephemeral: a tmpfs on MNT holds the overlay's upper and work
+ * directories; the overlay is then stacked on MNT itself (its options were
+ * resolved before it covered them).  Both go with the mount namespace. */
+static int mount_ephemeral_root(const char *rootfs, const char *mnt, bool userns, ward_err *err)
+{
+	const char *tmpfs_opts = userns ? "mode=0755,uid=0,gid=0" : "mode=0755";
+	_cleanup_free_ char *upper = xasprintf("%s/upper", mnt);
+	_cleanup_free_ char *work = xasprintf("%s/work", mnt);
+	_cleanup_free_ char *opts = NULL;
+
+	if (strpbrk(rootfs, ",:\\") || strpbrk(mnt, ",:\\"))
+		return werrx(err, EINVAL,
+			     "--ephemeral: the paths %s and %s may not contain ',', ':' or '\\'",
+			     rootfs, mnt);
+	if (!upper || !work)
+		return werr(err, ENOMEM, "ephemeral root");
+	if (mount("ward-ephemeral", mnt, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_opts) < 0)
+		return werr(err, errno, "--ephemeral: mount the tmpfs upper layer on %s", mnt);
+	/* the upper layer's root takes the lower root's owner and mode, so
+	 * the container's root owns / as it does without --ephemeral */
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+		return werr(err, errno, "--ephemeral: create the overlay's directories");
+	{
+		struct stat st;
+		if (stat(rootfs, &st) == 0 && (chown(upper, st.st_uid, st.st_gid) < 0 ||
+					       chmod(upper, st.st_mode & 07777) < 0))
+			return werr(err, errno, "--ephemeral: set the owner of %s", upper);
+	}
+	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", rootfs, upper, work);
+	if (!opts)
+		return werr(err, ENOMEM, "ephemeral root");
+	if (mount("ward-overlay", mnt, "overlay", MS_NODEV, opts) < 0)
+		return werr(err, errno, "--ephemeral: mount an overlay over %s", rootfs);
+	return 0;
+}
+
 int fs_setup_root(struct fs_ctx *f, ward_err *err)
 {
 	const struct ward_spec *s = f->spec;
 
-	if (s->rootfs) {
+	if (s->rootfs && s->rootfs_ephemeral) {
+		int r = mount_ephemeral_root(s->rootfs, f->rootfs_mnt, f->userns, err);
+		if (r < 0)
+			return r;
+	} else if (s->rootfs) {
 		if (mount(s->rootfs, f->rootfs_mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return werr(err, errno, "bind root filesystem %s", s->rootfs);
 	} else {

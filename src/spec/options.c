@@ -67,6 +67,14 @@ static int opt_read_only(struct run_settings *rs, const char *v, ward_err *err)
 	return 0;
 }
 
+static int opt_ephemeral(struct run_settings *rs, const char *v, ward_err *err)
+{
+	(void)v;
+	(void)err;
+	rs->spec->rootfs_ephemeral = true;
+	return 0;
+}
+
 static int check_dest(const char *dst, ward_err *err)
 {
 	if (dst[0] != '/')
@@ -789,6 +797,7 @@ static const struct run_option options[] = {
     {"hostname", 0, true, "ward.hostname", "NAME", opt_hostname},
     {"rootfs", 0, true, "ward.rootfs", "DIR", opt_rootfs},
     {"read-only", 0, false, "ward.rootfs.readonly", NULL, opt_read_only},
+    {"ephemeral", 0, false, "ward.rootfs.ephemeral", NULL, opt_ephemeral},
     {"bind", 0, true, "ward.bind", "SRC:DST[:ro|rw]", opt_bind},
     {"tmpfs", 0, true, "ward.tmpfs", "DST[:size=BYTES]", opt_tmpfs},
     {"env", 'e', true, "ward.env", "KEY=VALUE", opt_env},
@@ -884,6 +893,11 @@ int run_settings_finish(struct run_settings *rs, ward_err *err)
 
 	if (!s->name && (r = generate_name(s, err)) < 0)
 		return r;
+	if (s->rootfs_ephemeral && !s->rootfs)
+		return werrx(
+		    err, EINVAL,
+		    "--ephemeral needs a root filesystem (--rootfs, or a template that has "
+		    "one): the host template's root is a tmpfs already");
 	if (!rs->hostname_set) {
 		free(s->hostname);
 		s->hostname = strdup(s->name);

@@ -243,6 +243,9 @@ struct ward_spec {
 	 * with the host's system directories bound read-only) */
 	char *rootfs;
 	bool rootfs_readonly;
+	/* an overlay over rootfs with a tmpfs upper layer: writes are
+	 * discarded when the container's mount namespace goes */
+	bool rootfs_ephemeral;
 	unsigned long rootfs_propagation; /* 0: rprivate */
 	bool no_pivot;
 

@@ -40,7 +40,7 @@ const char *msg_name(const char *s, char *buf, size_t size);
  * form with ROOTID out (24 bytes).  *ROOT_IN gets the root id the input
  * had (0 for v1 and v2, which belong to the initial namespace's root).
  * -EINVAL for a malformed value. */
-#define FCAPS_XATTR "security.capability"
+#define FCAPS_XATTR   "security.capability"
 #define FCAPS_V3_SIZE 24
 int fcaps_to_v3(const void *in, size_t len, uint32_t *root_in, uint32_t rootid,
 		unsigned char out[FCAPS_V3_SIZE]);

@@ -59,8 +59,8 @@ int node_info_at(int dirfd, const char *name, struct node_info *out)
 			if (sx.stx_mask & STATX_MNT_ID)
 				out->mnt = sx.stx_mnt_id;
 			else /* before Linux 5.8: the device, in a space of its own */
-				out->mnt = (1ULL << 63) |
-					   makedev(sx.stx_dev_major, sx.stx_dev_minor);
+				out->mnt =
+				    (1ULL << 63) | makedev(sx.stx_dev_major, sx.stx_dev_minor);
 			return 0;
 		}
 		if (errno != ENOSYS)
@@ -131,7 +131,8 @@ static void rm_children(int dfd, uint64_t mnt, const char *path, struct rm *c)
 		}
 		if (!S_ISDIR(ni.mode)) {
 			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
-				rm_fail(c, neg_errno(), sub, errno == EBUSY ? MOUNT_IN_THE_WAY : NULL);
+				rm_fail(c, neg_errno(), sub,
+					errno == EBUSY ? MOUNT_IN_THE_WAY : NULL);
 			continue;
 		}
 		if (ni.mnt != mnt) {
@@ -304,7 +305,8 @@ int store_create_dir(const struct ward_ctx *ctx, const char *name, ward_err *err
 
 	r = store_dir(ctx, name, &dir);
 	if (r == -EINVAL)
-		return werrx(err, EINVAL, "invalid container name '%s'", msg_name(name, buf, sizeof(buf)));
+		return werrx(err, EINVAL, "invalid container name '%s'",
+			     msg_name(name, buf, sizeof(buf)));
 	if (r < 0)
 		return werr(err, -r, "container %s", name);
 	top = xasprintf("%s/containers", ctx->lib_dir);
@@ -333,7 +335,8 @@ int store_remove(const struct ward_ctx *ctx, const char *name, ward_err *err)
 
 	r = store_dir(ctx, name, &dir);
 	if (r == -EINVAL)
-		return werrx(err, EINVAL, "invalid container name '%s'", msg_name(name, buf, sizeof(buf)));
+		return werrx(err, EINVAL, "invalid container name '%s'",
+			     msg_name(name, buf, sizeof(buf)));
 	if (r < 0)
 		return werr(err, -r, "container %s", name);
 	top = xasprintf("%s/containers", ctx->lib_dir);

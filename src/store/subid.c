@@ -164,12 +164,14 @@ static int drop_record(int dirfd, const char *name, ward_err *err)
 		if (block_is(dirfd, 'u', uid, name)) {
 			snprintf(f, sizeof(f), "u%" PRIu32, uid);
 			if (unlinkat(dirfd, f, 0) < 0 && errno != ENOENT)
-				return werr(err, errno, "subordinate ids of %s: remove %s", name, f);
+				return werr(err, errno, "subordinate ids of %s: remove %s", name,
+					    f);
 		}
 		if (block_is(dirfd, 'g', gid, name)) {
 			snprintf(f, sizeof(f), "g%" PRIu32, gid);
 			if (unlinkat(dirfd, f, 0) < 0 && errno != ENOENT)
-				return werr(err, errno, "subordinate ids of %s: remove %s", name, f);
+				return werr(err, errno, "subordinate ids of %s: remove %s", name,
+					    f);
 		}
 	}
 	snprintf(file, sizeof(file), "@%s", name);

@@ -194,16 +194,15 @@ static int walk_to(struct walk *w, const char *dir, bool create, const char **wh
 		off = end;
 	}
 	return 0;
-fail:
-	{
-		int r = neg_errno();
-		size_t end = off ? off + 1 : 0;
-		while (end < dlen && dir[end] != '/')
-			end++;
-		*bad = end;
-		walk_pop_to(w, w->n);
-		return r;
-	}
+fail : {
+	int r = neg_errno();
+	size_t end = off ? off + 1 : 0;
+	while (end < dlen && dir[end] != '/')
+		end++;
+	*bad = end;
+	walk_pop_to(w, w->n);
+	return r;
+}
 }
 
 /* ---- extraction ---- */
@@ -236,7 +235,7 @@ struct xtract {
 
 /* "TARBALL: entry "NAME": WHY" */
 static int refuse(struct xtract *x, const char *entry, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int refuse(struct xtract *x, const char *entry, int code, const char *fmt, ...)
 {
 	char why[512], nb[MSG_NAME_MAX];
@@ -346,11 +345,10 @@ static int owner_of(struct xtract *x, struct archive_entry *e, uid_t *u, gid_t *
 {
 	int64_t eu = archive_entry_uid(e), eg = archive_entry_gid(e);
 
-	if (eu < 0 || eu >= (int64_t)WARD_SUBID_COUNT || eg < 0 ||
-	    eg >= (int64_t)WARD_SUBID_COUNT)
+	if (eu < 0 || eu >= (int64_t)WARD_SUBID_COUNT || eg < 0 || eg >= (int64_t)WARD_SUBID_COUNT)
 		return refuse(x, archive_entry_pathname(e), ERANGE,
-			      "owner %lld:%lld is outside the container's 65536 ids",
-			      (long long)eu, (long long)eg);
+			      "owner %lld:%lld is outside the container's 65536 ids", (long long)eu,
+			      (long long)eg);
 	*u = x->uid + (uint32_t)eu;
 	*g = x->gid + (uint32_t)eg;
 	return 0;
@@ -370,8 +368,7 @@ static int apply_xattrs(struct xtract *x, struct archive_entry *e, int fd)
 		if (streq(key, FCAPS_XATTR)) {
 			unsigned char v3[FCAPS_V3_SIZE];
 			uint32_t root;
-			if (fcaps_to_v3(val, len, &root, 0, v3) < 0 ||
-			    root >= WARD_SUBID_COUNT)
+			if (fcaps_to_v3(val, len, &root, 0, v3) < 0 || root >= WARD_SUBID_COUNT)
 				return refuse(x, x->name, EINVAL, "malformed file capabilities");
 			fcaps_to_v3(val, len, &root, x->uid + root, v3);
 			if (fsetxattr(fd, key, v3, sizeof(v3), 0) < 0)
@@ -553,7 +550,7 @@ static int extract_hardlink(struct xtract *x, const char *target, const char *ba
 	snprintf(what, sizeof(what), "hard link to \"%s\"", nb);
 	if (depth == 0)
 		return refuse(x, x->name, EPERM, "%s: the root cannot be linked", what);
-	STRV_FOREACH(s, x->skipped)
+	STRV_FOREACH (s, x->skipped)
 		if (streq(*s, x->aux))
 			return 1; /* to a device node we did not make */
 	/* the target's directory, walked on its own (the stack holds ours) */
@@ -565,7 +562,8 @@ static int extract_hardlink(struct xtract *x, const char *target, const char *ba
 		*slash = '/';
 		tbase = slash + 1;
 		if (r < 0)
-			r = why ? refuse(x, x->name, EPERM, "%s: a symlink or file is on its way", what)
+			r = why ? refuse(x, x->name, EPERM, "%s: a symlink or file is on its way",
+					 what)
 				: fail_sys(x, x->name, -r, what);
 	}
 	if (r == 0)
@@ -825,6 +823,7 @@ void store_progress_bar(uint64_t done, uint64_t total, bool final, void *data)
 	n = snprintf(line, sizeof(line), "\r%.40s [%s] %3u%% %.1f/%.1f MiB\033[K",
 		     b->label ? b->label : "", bar, pct, (double)done / 1048576.0,
 		     (double)total / 1048576.0);
-	if (n > 0 && write_all(b->fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == 0)
+	if (n > 0 &&
+	    write_all(b->fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == 0)
 		b->drawn = true;
 }

@@ -252,23 +252,23 @@ static int bb_applet(struct bb *b, const char *path)
 }
 
 static const char *const bb_dirs[][2] = {
-	{"bin", "0755"},  {"sbin", "0755"}, {"usr/bin", "0755"}, {"usr/sbin", "0755"},
-	{"etc", "0755"},  {"dev", "0755"},  {"proc", "0555"},    {"sys", "0555"},
-	{"run", "0755"},  {"tmp", "1777"},  {"var/tmp", "1777"}, {"root", "0700"},
-	{"home", "0755"},
+    {"bin", "0755"},  {"sbin", "0755"}, {"usr/bin", "0755"}, {"usr/sbin", "0755"},
+    {"etc", "0755"},  {"dev", "0755"},  {"proc", "0555"},    {"sys", "0555"},
+    {"run", "0755"},  {"tmp", "1777"},  {"var/tmp", "1777"}, {"root", "0700"},
+    {"home", "0755"},
 };
 
 static const char *const bb_files[][3] = {
-	{"etc/passwd", "0644",
-	 "root:x:0:0:root:/root:/bin/sh\n"
-	 "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"},
-	{"etc/group", "0644", "root:x:0:\nnobody:x:65534:\n"},
-	{"etc/shadow", "0640", "root:*:1::::::\nnobody:*:1::::::\n"},
-	/* ward binds the container's own over these two */
-	{"etc/hosts", "0644", "127.0.0.1\tlocalhost\n::1\tlocalhost\n"},
-	{"etc/resolv.conf", "0644", ""},
-	{"etc/profile", "0644",
-	 "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"},
+    {"etc/passwd", "0644",
+     "root:x:0:0:root:/root:/bin/sh\n"
+     "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"},
+    {"etc/group", "0644", "root:x:0:\nnobody:x:65534:\n"},
+    {"etc/shadow", "0640", "root:*:1::::::\nnobody:*:1::::::\n"},
+    /* ward binds the container's own over these two */
+    {"etc/hosts", "0644", "127.0.0.1\tlocalhost\n::1\tlocalhost\n"},
+    {"etc/resolv.conf", "0644", ""},
+    {"etc/profile", "0644",
+     "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"},
 };
 
 /* The applets of BUSYBOX, one path a line (*FULL: with their directory).

@@ -240,6 +240,18 @@ static void good_read_only(struct fx *f)
 	assert_true(f->rs.spec->rootfs_readonly);
 }
 
+static void good_ephemeral(struct fx *f)
+{
+	ward_err err = {0};
+
+	assert_false(f->rs.spec->rootfs_ephemeral);
+	apply_ok(&f->rs, "ephemeral", NULL);
+	assert_true(f->rs.spec->rootfs_ephemeral);
+	/* without a root filesystem there is nothing to put an overlay on */
+	assert_int_equal(run_settings_finish(&f->rs, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--ephemeral needs a root filesystem"));
+}
+
 static void good_bind(struct fx *f)
 {
 	char v[256];
@@ -724,6 +736,7 @@ static const struct {
     {"hostname", good_hostname},
     {"rootfs", good_rootfs},
     {"read-only", good_read_only},
+    {"ephemeral", good_ephemeral},
     {"bind", good_bind},
     {"tmpfs", good_tmpfs},
     {"env", good_env},
