@@ -112,9 +112,9 @@ static const char autostart_usage[] =
 int cli_autostart(struct cli_globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"stop", no_argument, NULL, 's'},   {"group", required_argument, NULL, 'g'},
-	    {"list", no_argument, NULL, 'L'},   {"timeout", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
+	    {"stop", no_argument, NULL, 's'}, {"group", required_argument, NULL, 'g'},
+	    {"list", no_argument, NULL, 'L'}, {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	_cleanup_strv_ char **groups = NULL;
 	struct auto_entry *list = NULL;

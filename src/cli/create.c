@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "manage/manage.h"
 #include "net/attach.h"
+#include "runtime/mounts.h"
 #include "runtime/state.h"
 #include "spec/config.h"
 #include "spec/options.h"
@@ -97,7 +98,29 @@ static int make_rootfs(struct cli_globals *g, const char *name, const struct cre
 
 	if (a->kind == TPL_DIR) {
 		r = template_dir(a->arg, &canon, err);
-		return r < 0 ? r : apply_named(rs, "rootfs", canon, err);
+		if (r >= 0)
+			r = apply_named(rs, "rootfs", canon, err);
+		if (r < 0 || rs->spec->userns_mode != WUSERNS_AUTO)
+			return r;
+		/* its files appear owned by the container's ids: through an
+		 * idmapped mount where the file system takes one, else by
+		 * shifting their owners now (and back at destroy) */
+		if (fs_idmap_supported(canon, uid) == 1)
+			return apply_named(rs, "rootfs-idmap", NULL, err);
+		r = store_dir(&g->ctx, name, &dir);
+		if (r < 0)
+			return werr(err, -r, "store");
+		rootfs = xasprintf("%s/shifted", dir);
+		if (!rootfs)
+			return werr(err, ENOMEM, "rootfs");
+		r = write_file_atomic(rootfs, canon, strlen(canon), 0600);
+		if (r < 0)
+			return werr(err, -r, "write %s", rootfs);
+		cli_notice("%s: %s takes no idmapped mount: its owners are shifted to host ids "
+			   "%u and up (ward destroy shifts them back)",
+			   name, canon, uid);
+		r = rootfs_chown_shift(canon, 0, 0, uid, gid, err);
+		return r < 0 ? r : 0;
 	}
 	if (a->kind != TPL_BUSYBOX && a->kind != TPL_TAR)
 		return 0;
@@ -112,7 +135,6 @@ static int make_rootfs(struct cli_globals *g, const char *name, const struct cre
 	} else {
 		struct store_bar bar = {.fd = STDERR_FILENO, .label = a->arg};
 		struct tar_opts to = {
-		    .flags = TAR_ABSOLUTE_SYMLINKS,
 		    .progress = store_progress_bar,
 		    .progress_data = &bar,
 		};
@@ -144,8 +166,8 @@ static int own_ids(struct cli_globals *g, const char *name, struct run_settings 
 		return map ? apply_named(rs, "userns", map, err) : werr(err, ENOMEM, "ids");
 	}
 	/* different blocks for uids and gids: only LXC's key says that */
-	*extra = xasprintf("lxc.idmap = u 0 %u %u\nlxc.idmap = g 0 %u %u\n", *uid,
-			   WARD_SUBID_COUNT, *gid, WARD_SUBID_COUNT);
+	*extra = xasprintf("lxc.idmap = u 0 %u %u\nlxc.idmap = g 0 %u %u\n", *uid, WARD_SUBID_COUNT,
+			   *gid, WARD_SUBID_COUNT);
 	return *extra ? 0 : werr(err, ENOMEM, "ids");
 }
 
@@ -239,7 +261,8 @@ int cli_create(struct cli_globals *g, int argc, char **argv)
 					 "lxc.rootfs) exclude each other");
 		goto out;
 	}
-	if (rs.spec->rootfs_ephemeral && !rs.spec->rootfs && (a.kind == TPL_NONE || a.kind == TPL_HOST)) {
+	if (rs.spec->rootfs_ephemeral && !rs.spec->rootfs &&
+	    (a.kind == TPL_NONE || a.kind == TPL_HOST)) {
 		cli_errorf("--ephemeral", "needs a root filesystem (--template busybox, dir:PATH, "
 					  "tar:FILE or --rootfs): the host template's root is a "
 					  "tmpfs already");
@@ -265,6 +288,28 @@ out:
 }
 
 /* ---- destroy ---- */
+
+/* A dir: template whose owners create shifted: shift them back. */
+static int unshift_dir(struct cli_globals *g, const char *name, ward_err *err)
+{
+	_cleanup_free_ char *dir = NULL, *marker = NULL, *path = NULL;
+	uint32_t uid, gid;
+	int r;
+
+	if (store_dir(&g->ctx, name, &dir) < 0 || !(marker = xasprintf("%s/shifted", dir)))
+		return werr(err, ENOMEM, "store");
+	r = read_file(marker, &path, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return werr(err, -r, "read %s", marker);
+	if (subid_lookup(&g->ctx, name, &uid, &gid) < 0)
+		return werrx(err, ENOENT, "%s: the container has no ids to shift back from", path);
+	r = rootfs_chown_shift(path, uid, gid, 0, 0, err);
+	if (r < 0)
+		return r;
+	return unlink(marker) < 0 ? werr(err, errno, "remove %s", marker) : 0;
+}
 
 int cli_destroy(struct cli_globals *g, int argc, char **argv)
 {
@@ -314,6 +359,10 @@ int cli_destroy(struct cli_globals *g, int argc, char **argv)
 			cli_error(name, &err);
 			return EXIT_WARD_FAILED;
 		}
+	}
+	if (unshift_dir(g, name, &err) < 0) {
+		cli_error(name, &err);
+		return EXIT_WARD_FAILED;
 	}
 	/* leases and published ports a killed teardown may have left */
 	if (net_reclaim(&g->ctx, name, &err) < 0)
@@ -464,10 +513,10 @@ int cli_ls(struct cli_globals *g, int argc, char **argv)
 		json_t *arr = json_array();
 		char *t;
 		for (size_t i = 0; i < n; i++) {
-			json_t *o = json_pack("{s:s, s:s, s:b, s:i, s:b}", "name", rows[i].name,
-					      "state", rows[i].state, "autostart",
-					      rows[i].autostart, "start_order", rows[i].order,
-					      "unprivileged", rows[i].unprivileged);
+			json_t *o =
+			    json_pack("{s:s, s:s, s:b, s:i, s:b}", "name", rows[i].name, "state",
+				      rows[i].state, "autostart", rows[i].autostart, "start_order",
+				      rows[i].order, "unprivileged", rows[i].unprivileged);
 			json_t *gr = json_array(), *v4 = json_array(), *v6 = json_array();
 			_cleanup_free_ char *gs = rows[i].groups ? strdup(rows[i].groups) : NULL;
 			_cleanup_free_ char *s4 = rows[i].ipv4 ? strdup(rows[i].ipv4) : NULL;

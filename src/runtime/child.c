@@ -299,6 +299,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	struct child *ch = &chs;
 	const struct ward_spec *s = c->spec;
 	bool userns = s->ns[WNS_USER].enabled;
+	int idmapped_root = -1;
 
 	/* the state lock belongs to our parent, not to the container */
 	if (c->state_fd >= 0)
@@ -319,9 +320,11 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	}
 	/* 2. the parent writes our id maps */
 	if (userns) {
-		struct sync_msg m;
-		if (sync_expect(sync_fd, SYNC_IDMAP_DONE, &m, &ch->err) < 0)
+		size_t n = 0;
+		if (sync_expect_fds(sync_fd, SYNC_IDMAP_DONE, &idmapped_root, 1, &n, &ch->err) < 0)
 			_exit(125);
+		if (!n)
+			idmapped_root = -1;
 	}
 	/* 4. nothing we mount propagates to the host, nor the other way */
 	CHECK(ch, STEP_PROPAGATION,
@@ -330,6 +333,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		  : 0);
 	/* 5-6. as host root: open what we need from the host, mount the root */
 	fs_ctx_init(&ch->fs, s, c->rootfs_mnt, userns);
+	ch->fs.idmapped_root = idmapped_root;
 	CHECK(ch, STEP_OPEN_SOURCES, fs_open_sources(&ch->fs, &ch->err));
 	ch->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	CHECK(ch, STEP_ROOT, fs_setup_root(&ch->fs, &ch->err));

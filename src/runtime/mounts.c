@@ -2,18 +2,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/mounts.h"
 #include "runtime/resolve.h"
 #include "util/cleanup.h"
+#include "util/fileutil.h"
 #include "util/strutil.h"
 #include "util/syscalls.h"
 
@@ -55,13 +59,14 @@ void fs_ctx_init(struct fs_ctx *f, const struct ward_spec *spec, const char *roo
 	f->rootfd = -1;
 	f->devnull_fd = -1;
 	f->sys_fd = -1;
+	f->idmapped_root = -1;
 	for (int i = 0; i < FS_N_DEFAULT_DEVS; i++)
 		f->default_dev_fds[i] = -1;
 }
 
 void fs_ctx_close(struct fs_ctx *f)
 {
-	int *fds[] = {&f->rootfd, &f->devnull_fd, &f->sys_fd};
+	int *fds[] = {&f->rootfd, &f->devnull_fd, &f->sys_fd, &f->idmapped_root};
 
 	for (size_t i = 0; f->src_fds && i < f->spec->n_mounts; i++)
 		if (f->src_fds[i] >= 0)
@@ -119,49 +124,149 @@ int fs_open_sources(struct fs_ctx *f, ward_err *err)
 }
 
 /* --ephemeral: a tmpfs on MNT holds the overlay's upper and work
- * directories; the overlay is then stacked on MNT itself (its options were
- * resolved before it covered them).  Both go with the mount namespace. */
-static int mount_ephemeral_root(const char *rootfs, const char *mnt, bool userns, ward_err *err)
+ * directories; the overlay is then stacked on MNT itself.  Both go with
+ * the mount namespace.  In a user namespace the files of the tmpfs must
+ * belong to ids of that namespace, so from here on the file system
+ * identity is the container's root (which is also whose credentials the
+ * overlay keeps for copy-up); the paths are handed over as
+ * /proc/self/fd links, opened before, because the container's root may not
+ * search the directories above them. */
+static int mount_ephemeral_root(int lower, const char *rootfs, const char *mnt, bool userns,
+				ward_err *err)
 {
-	const char *tmpfs_opts = userns ? "mode=0755,uid=0,gid=0" : "mode=0755";
-	_cleanup_free_ char *upper = xasprintf("%s/upper", mnt);
-	_cleanup_free_ char *work = xasprintf("%s/work", mnt);
-	_cleanup_free_ char *opts = NULL;
+	_cleanup_close_ int top = -1;
+	_cleanup_free_ char *opts = NULL, *target = NULL;
+	struct stat st;
 
-	if (strpbrk(rootfs, ",:\\") || strpbrk(mnt, ",:\\"))
-		return werrx(err, EINVAL,
-			     "--ephemeral: the paths %s and %s may not contain ',', ':' or '\\'",
-			     rootfs, mnt);
-	if (!upper || !work)
-		return werr(err, ENOMEM, "ephemeral root");
-	if (mount("ward-ephemeral", mnt, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_opts) < 0)
+	if (fstat(lower, &st) < 0)
+		return werr(err, errno, "--ephemeral: stat root filesystem %s", rootfs);
+	if (mount("ward-ephemeral", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
+		  userns ? "mode=0755,uid=0,gid=0" : "mode=0755") < 0)
 		return werr(err, errno, "--ephemeral: mount the tmpfs upper layer on %s", mnt);
-	/* the upper layer's root takes the lower root's owner and mode, so
-	 * the container's root owns / as it does without --ephemeral */
-	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
-		return werr(err, errno, "--ephemeral: create the overlay's directories");
-	{
-		struct stat st;
-		if (stat(rootfs, &st) == 0 && (chown(upper, st.st_uid, st.st_gid) < 0 ||
-					       chmod(upper, st.st_mode & 07777) < 0))
-			return werr(err, errno, "--ephemeral: set the owner of %s", upper);
+	top = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return werr(err, errno, "--ephemeral: open %s", mnt);
+	if (userns) {
+		setfsgid(0);
+		setfsuid(0);
 	}
-	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", rootfs, upper, work);
-	if (!opts)
+	/* the upper root takes the lower root's mode, so / looks the same */
+	if (mkdirat(top, "upper", st.st_mode & 07777) < 0 || mkdirat(top, "work", 0700) < 0)
+		return werr(err, errno, "--ephemeral: create the overlay's directories");
+	if (fchmodat(top, "upper", st.st_mode & 07777, 0) < 0)
+		return werr(err, errno, "--ephemeral: set the mode of the upper layer");
+	opts = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
+			 "workdir=/proc/self/fd/%d/work",
+			 lower, top, top);
+	target = xasprintf("/proc/self/fd/%d", top);
+	if (!opts || !target)
 		return werr(err, ENOMEM, "ephemeral root");
-	if (mount("ward-overlay", mnt, "overlay", MS_NODEV, opts) < 0)
+	if (mount("ward-overlay", target, "overlay", MS_NODEV, opts) < 0)
 		return werr(err, errno, "--ephemeral: mount an overlay over %s", rootfs);
 	return 0;
+}
+
+int fs_idmapped_tree(const char *rootfs, pid_t pid, int *out, ward_err *err)
+{
+	char ns_path[64];
+	_cleanup_close_ int ns = -1, tree = -1;
+	struct ward_mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP};
+
+	snprintf(ns_path, sizeof(ns_path), "/proc/%d/ns/user", (int)pid);
+	ns = open(ns_path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return werr(err, errno, "--rootfs-idmap: open %s", ns_path);
+	tree = ward_open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return werr(err, errno, "--rootfs-idmap: copy the mount tree of %s", rootfs);
+	a.userns_fd = (uint64_t)ns;
+	if (ward_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0)
+		return werr(err, errno,
+			    "--rootfs-idmap: idmap %s (its file system, or a mount below it, "
+			    "does not take idmapped mounts on this kernel)",
+			    rootfs);
+	*out = TAKE_FD(tree);
+	return 0;
+}
+
+int fs_idmap_supported(const char *path, uint32_t base)
+{
+	char map[64], p[64];
+	int pipefd[2], r = 0;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		char c;
+		close(pipefd[1]);
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		/* until the parent is done with our user namespace */
+		(void)!read(pipefd[0], &c, 1);
+		_exit(0);
+	}
+	close(pipefd[0]);
+	/* the child unshares right away; wait until it did */
+	for (int i = 0; i < 500; i++) {
+		char a[64], b[64];
+		ssize_t la, lb;
+		snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+		la = readlink(p, a, sizeof(a));
+		lb = readlink("/proc/self/ns/user", b, sizeof(b));
+		if (la > 0 && lb > 0 && (la != lb || memcmp(a, b, (size_t)la) != 0))
+			break;
+		usleep(1000);
+	}
+	snprintf(map, sizeof(map), "0 %u 65536\n", base);
+	snprintf(p, sizeof(p), "/proc/%d/uid_map", (int)pid);
+	if (write_file(p, map) < 0)
+		r = -EPERM;
+	snprintf(p, sizeof(p), "/proc/%d/gid_map", (int)pid);
+	if (r == 0 && write_file(p, map) < 0)
+		r = -EPERM;
+	if (r == 0) {
+		int tree = -1;
+		ward_err e;
+		r = fs_idmapped_tree(path, pid, &tree, &e) == 0 ? 1 : 0;
+		if (tree >= 0)
+			close(tree);
+	}
+	close(pipefd[1]);
+	waitpid(pid, NULL, 0);
+	return r;
 }
 
 int fs_setup_root(struct fs_ctx *f, ward_err *err)
 {
 	const struct ward_spec *s = f->spec;
 
+	if (f->idmapped_root >= 0) {
+		/* --rootfs-idmap: the tree the parent made, put in place */
+		if (ward_move_mount(f->idmapped_root, "", AT_FDCWD, f->rootfs_mnt,
+				    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return werr(err, errno, "attach the idmapped root filesystem %s",
+				    s->rootfs);
+		closep(&f->idmapped_root);
+	}
 	if (s->rootfs && s->rootfs_ephemeral) {
-		int r = mount_ephemeral_root(s->rootfs, f->rootfs_mnt, f->userns, err);
+		/* the lower layer: the idmapped tree just attached, or the rootfs */
+		_cleanup_close_ int lower = open(s->rootfs_idmap ? f->rootfs_mnt : s->rootfs,
+						 O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int r = lower < 0
+			    ? werr(err, errno, "--ephemeral: open root filesystem %s", s->rootfs)
+			    : mount_ephemeral_root(lower, s->rootfs, f->rootfs_mnt, f->userns, err);
 		if (r < 0)
 			return r;
+	} else if (s->rootfs_idmap) {
+		/* attached above */
 	} else if (s->rootfs) {
 		if (mount(s->rootfs, f->rootfs_mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return werr(err, errno, "bind root filesystem %s", s->rootfs);

@@ -31,12 +31,20 @@ struct fs_ctx {
 	int *dev_fds;           /* per spec device: host node (O_PATH) or -1 */
 	int default_dev_fds[FS_N_DEFAULT_DEVS];
 	int devnull_fd;
-	int sys_fd; /* host /sys, for when sysfs cannot be mounted */
+	int sys_fd;        /* host /sys, for when sysfs cannot be mounted */
+	int idmapped_root; /* --rootfs-idmap: the detached idmapped tree, or -1 */
 };
 
 void fs_ctx_init(struct fs_ctx *f, const struct ward_spec *spec, const char *rootfs_mnt,
 		 bool userns);
 void fs_ctx_close(struct fs_ctx *f);
+
+/* --rootfs-idmap, in the parent (init user namespace): a detached copy of
+ * ROOTFS's mount tree, idmapped through the user namespace of PID. */
+int fs_idmapped_tree(const char *rootfs, pid_t pid, int *out, ward_err *err);
+/* Whether PATH's file system takes idmapped mounts here (a throwaway user
+ * namespace mapping 0 to BASE is used to try): 1 yes, 0 no, < 0 error. */
+int fs_idmap_supported(const char *path, uint32_t base);
 
 int fs_open_sources(struct fs_ctx *f, ward_err *err);
 int fs_setup_root(struct fs_ctx *f, ward_err *err);

@@ -21,6 +21,7 @@
 #include "runtime/child.h"
 #include "runtime/idmap.h"
 #include "runtime/state.h"
+#include "runtime/mounts.h"
 #include "runtime/sync.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -345,7 +346,15 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		r = write_id_maps(c, err);
 		if (r < 0)
 			goto fail;
-		r = sync_send(c->sync_fd, SYNC_IDMAP_DONE);
+		if (spec->rootfs_idmap) {
+			_cleanup_close_ int tree = -1;
+			r = fs_idmapped_tree(spec->rootfs, c->pid, &tree, err);
+			if (r < 0)
+				goto fail;
+			r = sync_send_fd(c->sync_fd, SYNC_IDMAP_DONE, tree);
+		} else {
+			r = sync_send(c->sync_fd, SYNC_IDMAP_DONE);
+		}
 		if (r < 0) {
 			werr(err, -r, "sync with container process");
 			goto fail;

@@ -75,6 +75,14 @@ static int opt_ephemeral(struct run_settings *rs, const char *v, ward_err *err)
 	return 0;
 }
 
+static int opt_rootfs_idmap(struct run_settings *rs, const char *v, ward_err *err)
+{
+	(void)v;
+	(void)err;
+	rs->spec->rootfs_idmap = true;
+	return 0;
+}
+
 static int check_dest(const char *dst, ward_err *err)
 {
 	if (dst[0] != '/')
@@ -798,6 +806,7 @@ static const struct run_option options[] = {
     {"rootfs", 0, true, "ward.rootfs", "DIR", opt_rootfs},
     {"read-only", 0, false, "ward.rootfs.readonly", NULL, opt_read_only},
     {"ephemeral", 0, false, "ward.rootfs.ephemeral", NULL, opt_ephemeral},
+    {"rootfs-idmap", 0, false, "ward.rootfs.idmap", NULL, opt_rootfs_idmap},
     {"bind", 0, true, "ward.bind", "SRC:DST[:ro|rw]", opt_bind},
     {"tmpfs", 0, true, "ward.tmpfs", "DST[:size=BYTES]", opt_tmpfs},
     {"env", 'e', true, "ward.env", "KEY=VALUE", opt_env},
@@ -898,6 +907,10 @@ int run_settings_finish(struct run_settings *rs, ward_err *err)
 		    err, EINVAL,
 		    "--ephemeral needs a root filesystem (--rootfs, or a template that has "
 		    "one): the host template's root is a tmpfs already");
+	if (s->rootfs_idmap && (!s->rootfs || s->userns_mode == WUSERNS_HOST))
+		return werrx(err, EINVAL,
+			     "--rootfs-idmap needs a root filesystem (--rootfs) and a user "
+			     "namespace");
 	if (!rs->hostname_set) {
 		free(s->hostname);
 		s->hostname = strdup(s->name);

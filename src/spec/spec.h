@@ -246,6 +246,9 @@ struct ward_spec {
 	/* an overlay over rootfs with a tmpfs upper layer: writes are
 	 * discarded when the container's mount namespace goes */
 	bool rootfs_ephemeral;
+	/* show the rootfs's files through an idmapped mount of it: on-disk
+	 * id N is the container's id N (needs a user namespace) */
+	bool rootfs_idmap;
 	unsigned long rootfs_propagation; /* 0: rprivate */
 	bool no_pivot;
 

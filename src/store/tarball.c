@@ -170,8 +170,10 @@ static int walk_to(struct walk *w, const char *dir, bool create, const char **wh
 		comp = w->path + start;
 		fd = openat(walk_top(w), comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT && create) {
-			if ((mkdirat(walk_top(w), comp, 0755) < 0 && errno != EEXIST) ||
-			    fchownat(walk_top(w), comp, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			/* 0755 whatever the umask; made here, so no symlink */
+			if ((mkdirat(walk_top(w), comp, 0700) < 0 && errno != EEXIST) ||
+			    fchownat(walk_top(w), comp, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    fchmodat(walk_top(w), comp, 0755, 0) < 0)
 				goto fail;
 			fd = openat(walk_top(w), comp,
 				    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -404,7 +406,7 @@ static int extract_file(struct xtract *x, struct archive_entry *e, int pfd, cons
 		r = archive_read_data_block(x->a, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN)
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return refuse(x, x->name, EIO, "read: %s", archive_error_string(x->a));
 		for (size_t done = 0; done < size;) {
 			ssize_t n = pwrite(fd, (const char *)buf + done, size - done,
@@ -638,10 +640,11 @@ skip:
 	return 0;
 }
 
-/* Directory times, now that nothing more is made in them. */
+/* Directory times, now that nothing more is made in them (in the
+ * tarball's order: a directory named twice gets its last entry's). */
 static int set_dir_times(struct xtract *x)
 {
-	for (size_t i = x->n_dirs; i-- > 0;) {
+	for (size_t i = 0; i < x->n_dirs; i++) {
 		struct dirtime *dt = &x->dirs[i];
 		char *slash = strrchr(dt->name, '/');
 		const char *why, *base = dt->name;
@@ -750,6 +753,7 @@ int template_tar(const char *tarball, const char *rootfs, uint32_t uid, uint32_t
 		archive_read_free(x.a);
 		return r;
 	}
+	progress(&x, false);
 	for (;;) {
 		struct archive_entry *e;
 
@@ -758,7 +762,7 @@ int template_tar(const char *tarball, const char *rootfs, uint32_t uid, uint32_t
 			r = 0;
 			break;
 		}
-		if (r < ARCHIVE_WARN) {
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			r = werrx(err, EINVAL, "%s: %s", tarball, archive_error_string(x.a));
 			break;
 		}

@@ -252,6 +252,17 @@ static void good_ephemeral(struct fx *f)
 	assert_non_null(strstr(err.msg, "--ephemeral needs a root filesystem"));
 }
 
+static void good_rootfs_idmap(struct fx *f)
+{
+	ward_err err = {0};
+
+	apply_ok(&f->rs, "rootfs-idmap", NULL);
+	assert_true(f->rs.spec->rootfs_idmap);
+	/* nothing to idmap without a root filesystem */
+	assert_int_equal(run_settings_finish(&f->rs, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--rootfs-idmap needs a root filesystem"));
+}
+
 static void good_bind(struct fx *f)
 {
 	char v[256];
@@ -737,6 +748,7 @@ static const struct {
     {"rootfs", good_rootfs},
     {"read-only", good_read_only},
     {"ephemeral", good_ephemeral},
+    {"rootfs-idmap", good_rootfs_idmap},
     {"bind", good_bind},
     {"tmpfs", good_tmpfs},
     {"env", good_env},
