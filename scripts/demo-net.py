@@ -172,6 +172,23 @@ def scenario(sb, w):
     after = drops(sb, "relay").get("spoof", 0)
     print(f"     ward info relay: dropped spoof {before} -> {after}")
 
+    say("Managed over its life",
+        "`ward create` stores a container (its config, its own subordinate ids); `ward start`",
+        "runs it in the background under a small monitor; `ward attach` enters it with the",
+        "same namespaces, cgroup, capabilities and seccomp filter; `ward stop` and",
+        "`ward destroy` undo everything.")
+    ward(sb, "create", "shop", "--net", "dmz", "--ip", "10.10.20.20", "--publish", "8081:80",
+         "--init", "--bind", f"{wt}:/wtest:ro", "--", "/wtest", "serve", "80",
+         "hello from the shop, a managed container")
+    ward(sb, "start", "shop")
+    sb.wait_listening("shop", 80)
+    ward(sb, "ls", "--fancy")
+    lan(sb, wt, "fetch", netsandbox.HOST_IP, "8081")
+    ward(sb, "attach", "shop", "--", "/wtest", "ps")
+    ward(sb, "stop", "shop", "-t", "5")
+    ward(sb, "info", "shop")
+    ward(sb, "destroy", "shop")
+
     say("Stopping cleans up everything",
         "When the containers stop, their veths, set elements, counters and leases go.")
     sb.stop_all()

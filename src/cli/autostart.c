@@ -97,6 +97,8 @@ static int run_verb(struct cli_globals *g, const char *verb, const char *name, i
 	char t[16];
 	char *args[] = {(char *)verb, (char *)name, NULL, NULL, NULL};
 
+	optind = 0; /* getopt starts over (glibc) */
+
 	if (streq(verb, "stop")) {
 		snprintf(t, sizeof(t), "%d", timeout_s);
 		args[2] = (char *)"-t";

@@ -25,12 +25,22 @@
 
 /* ---- create ---- */
 
+static int unshift_dir(struct cli_globals *g, const char *name, ward_err *err);
+
 enum template_kind { TPL_NONE, TPL_HOST, TPL_BUSYBOX, TPL_DIR, TPL_TAR };
 
 struct create_args {
 	enum template_kind kind;
 	char *arg; /* dir: and tar: paths */
+	bool tar_absolute_symlinks;
 };
+
+static int take_tar_absolute(void *data, const char *v)
+{
+	(void)v;
+	((struct create_args *)data)->tar_absolute_symlinks = true;
+	return 0;
+}
 
 static int take_template(void *data, const char *v)
 {
@@ -135,6 +145,7 @@ static int make_rootfs(struct cli_globals *g, const char *name, const struct cre
 	} else {
 		struct store_bar bar = {.fd = STDERR_FILENO, .label = a->arg};
 		struct tar_opts to = {
+		    .flags = a->tar_absolute_symlinks ? TAR_ABSOLUTE_SYMLINKS : 0,
 		    .progress = store_progress_bar,
 		    .progress_data = &bar,
 		};
@@ -211,7 +222,10 @@ static const char create_usage[] =
 
 int cli_create(struct cli_globals *g, int argc, char **argv)
 {
-	static const struct cli_extra_opt extra[] = {{"template", true, take_template}};
+	static const struct cli_extra_opt extra[] = {
+	    {"template", true, take_template},
+	    {"tar-absolute-symlinks", false, take_tar_absolute},
+	};
 	struct create_args a = {.kind = TPL_NONE};
 	struct run_settings rs;
 	_cleanup_close_ int lock = -1;
@@ -240,7 +254,7 @@ int cli_create(struct cli_globals *g, int argc, char **argv)
 		return EXIT_WARD_FAILED;
 	}
 	/* argv[1] stands where getopt expects the program's name */
-	r = cli_parse_run_options("create", argc - 1, argv + 1, &rs, extra, 1, &a);
+	r = cli_parse_run_options("create", argc - 1, argv + 1, &rs, extra, ARRAY_SIZE(extra), &a);
 	if (r != 0) {
 		status = r > 0 ? 0 : EXIT_WARD_FAILED;
 		goto out;
@@ -276,8 +290,10 @@ int cli_create(struct cli_globals *g, int argc, char **argv)
 	if (create_in_store(g, name, &a, &rs, &err) < 0) {
 		ward_err ignored;
 		cli_error(name, &err);
-		store_remove(&g->ctx, name, &ignored);
-		subid_free(&g->ctx, name, &ignored);
+		/* a dir: tree shifted already goes back before its ids are freed */
+		if (unshift_dir(g, name, &ignored) == 0 &&
+		    store_remove(&g->ctx, name, &ignored) == 0)
+			subid_free(&g->ctx, name, &ignored);
 		goto out;
 	}
 	status = 0;
@@ -367,6 +383,7 @@ int cli_destroy(struct cli_globals *g, int argc, char **argv)
 	/* leases and published ports a killed teardown may have left */
 	if (net_reclaim(&g->ctx, name, &err) < 0)
 		cli_error(name, &err);
+	/* ids are freed only once no file of the store carries them */
 	if (store_remove(&g->ctx, name, &err) < 0 || subid_free(&g->ctx, name, &err) < 0) {
 		cli_error(name, &err);
 		return EXIT_WARD_FAILED;

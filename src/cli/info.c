@@ -134,6 +134,7 @@ static void print_human(json_t *o)
 	    {"rx_bytes", "received", "bytes"},
 	    {"tx_bytes", "sent", "bytes"},
 	    {"dropped_packets", "dropped packets", NULL},
+	    {"last_exit_status", "last exit", NULL},
 	};
 
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
@@ -245,6 +246,14 @@ int cli_info(struct cli_globals *g, int argc, char **argv)
 	add_cgroup_stats(o, g, name);
 	add_link_stats(o, json_object_get(o, "net"));
 	add_counters(o, name);
+	{
+		long long when = 0;
+		int status = 0;
+		if (manage_last_exit(&g->ctx, name, &status, &when) == 0) {
+			json_object_set_new(o, "last_exit_status", json_integer(status));
+			json_object_set_new(o, "last_stopped", json_integer(when));
+		}
+	}
 	if (json) {
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 		puts(s ? s : "{}");

@@ -677,8 +677,14 @@ int net_setup(struct ward_container *c, ward_err *err)
 	p->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (p->netns_fd < 0)
 		return werr(err, errno, "open %s", path);
-	/* 1. the policy, before any packet can flow */
+	/* 1. the policy, before any packet can flow; on a bridge that ward
+	 * does not manage, ward's tables may not exist yet */
 	r = fw_open(&fw, err);
+	for (size_t k = 0; r >= 0 && k < p->n; k++)
+		if (p->att[k].type == WNET_BRIDGE) {
+			r = fw_ensure_base(fw, err);
+			break;
+		}
 	for (size_t k = 0; r >= 0 && k < p->n; k++) {
 		if (!bridged(&p->att[k]))
 			continue;

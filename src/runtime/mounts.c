@@ -132,14 +132,24 @@ int fs_open_sources(struct fs_ctx *f, ward_err *err)
  * /proc/self/fd links, opened before, because the container's root may not
  * search the directories above them. */
 static int mount_ephemeral_root(int lower, const char *rootfs, const char *mnt, bool userns,
-				ward_err *err)
+				int *rootfd, ward_err *err)
 {
-	_cleanup_close_ int top = -1;
+	_cleanup_free_ char *parent_path = strdup(mnt);
+	char *slash = parent_path ? strrchr(parent_path, '/') : NULL;
+	_cleanup_close_ int top = -1, parent = -1;
 	_cleanup_free_ char *opts = NULL, *target = NULL;
 	struct stat st;
 
 	if (fstat(lower, &st) < 0)
 		return werr(err, errno, "--ephemeral: stat root filesystem %s", rootfs);
+	if (!slash || slash == parent_path)
+		return werrx(err, EINVAL, "--ephemeral: %s is not a state directory path", mnt);
+	/* the new root is opened from its parent at the end: its ancestors
+	 * may be closed to the container's root */
+	*slash = '\0';
+	parent = open(parent_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0)
+		return werr(err, errno, "--ephemeral: open %s", parent_path);
 	if (mount("ward-ephemeral", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
 		  userns ? "mode=0755,uid=0,gid=0" : "mode=0755") < 0)
 		return werr(err, errno, "--ephemeral: mount the tmpfs upper layer on %s", mnt);
@@ -163,6 +173,9 @@ static int mount_ephemeral_root(int lower, const char *rootfs, const char *mnt, 
 		return werr(err, ENOMEM, "ephemeral root");
 	if (mount("ward-overlay", target, "overlay", MS_NODEV, opts) < 0)
 		return werr(err, errno, "--ephemeral: mount an overlay over %s", rootfs);
+	*rootfd = openat(parent, slash + 1, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*rootfd < 0)
+		return werr(err, errno, "--ephemeral: open the new root %s", mnt);
 	return 0;
 }
 
@@ -262,7 +275,8 @@ int fs_setup_root(struct fs_ctx *f, ward_err *err)
 						 O_PATH | O_DIRECTORY | O_CLOEXEC);
 		int r = lower < 0
 			    ? werr(err, errno, "--ephemeral: open root filesystem %s", s->rootfs)
-			    : mount_ephemeral_root(lower, s->rootfs, f->rootfs_mnt, f->userns, err);
+			    : mount_ephemeral_root(lower, s->rootfs, f->rootfs_mnt, f->userns,
+						   &f->rootfd, err);
 		if (r < 0)
 			return r;
 	} else if (s->rootfs_idmap) {
@@ -278,11 +292,13 @@ int fs_setup_root(struct fs_ctx *f, ward_err *err)
 		if (mount("ward-root", f->rootfs_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 			return werr(err, errno, "mount root tmpfs on %s", f->rootfs_mnt);
 	}
-	f->rootfd = open(f->rootfs_mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (f->rootfd < 0)
+		f->rootfd = open(f->rootfs_mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (f->rootfd < 0)
 		return werr(err, errno, "open new root %s", f->rootfs_mnt);
 	/* still host root: make the missing mount points of ward's own files
-	 * (resolved inside the root, so the rootfs cannot redirect them) */
+	 * and of the default file systems (/proc, /sys, /dev, /tmp, ...;
+	 * resolved inside the root, so the rootfs cannot redirect them) */
 	for (size_t i = 0; s->rootfs && i < s->n_mounts; i++) {
 		const struct ward_mount *m = &s->mounts[i];
 		_cleanup_close_ int fd = -1;
@@ -291,7 +307,8 @@ int fs_setup_root(struct fs_ctx *f, ward_err *err)
 		fd = open_in_root(f->rootfd, m->destination, O_PATH | O_CLOEXEC);
 		if (fd >= 0)
 			continue;
-		fd = mkpath_in_root(f->rootfd, m->destination, true, 0644);
+		fd =
+		    mkpath_in_root(f->rootfd, m->destination, is_bind(m), is_bind(m) ? 0644 : 0755);
 		if (fd < 0)
 			return werr(err, -fd, "mount %s: create mount point", m->destination);
 	}

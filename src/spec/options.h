@@ -31,6 +31,9 @@ struct run_settings {
 	char **nets;         /* --net values, in order (networking consumes them) */
 	struct run_lifecycle life;
 	char *seccomp_file; /* the profile file ward.seccomp loaded (NULL: none) */
+	/* LIB (--lib), not owned: config files find ward networks there
+	 * (lxc.net.N.link = NAME); NULL knows only the default one */
+	const char *lib_dir;
 };
 
 struct run_option {

@@ -395,6 +395,9 @@ int spec_add_default_filesystem(struct ward_spec *s, ward_err *err)
 		/* /var/tmp is only useful where the rootfs has a /var */
 		if (!host_template && streq(d->destination, "/var/tmp"))
 			m.optional = true;
+		/* a rootfs that lacks a mount point of ward's gets it */
+		else if (!host_template)
+			m.create_as_host = true;
 		if (spec_add_mount(s, &m, true) < 0)
 			return werr(err, ENOMEM, "default mounts");
 	}

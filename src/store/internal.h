@@ -26,6 +26,39 @@ struct node_info {
 };
 int node_info_at(int dirfd, const char *name, struct node_info *out);
 
+/* A walk over the tree at a directory (walk.c): one directory open at a
+ * time whatever the depth, never through a symlink, never into a
+ * directory on another mount.  The caller sets the hooks, VERB and ERR. */
+struct tree_level;
+struct tree_walk {
+	/* Each entry of a directory (not "." and ".."), DFD being that
+	 * directory: 1 to go into it (a directory on the walk's mount), 0
+	 * not, -errno after tree_walk_fail().  The walk goes on either way. */
+	int (*entry)(struct tree_walk *w, int dfd, const char *name, const struct node_info *ni);
+	/* A directory just entered (the top too), FD its own: NULL for none */
+	int (*enter)(struct tree_walk *w, int fd, const struct node_info *ni);
+	/* A directory whose walk is over, from its parent (not the top) */
+	int (*leave)(struct tree_walk *w, int parentfd, const char *name);
+	const char *verb; /* for messages: "remove", "chown" */
+	ward_err *err;
+	void *data;
+	/* the walk's own */
+	uint64_t mnt;   /* of the top */
+	char *path;     /* of the directory being read: DISPLAY/... */
+	size_t top_len; /* of DISPLAY in path */
+	size_t path_cap;
+	struct tree_level *lv;
+	size_t depth, cap;
+	int ret;
+};
+/* Walk the tree at TOP (an O_RDONLY directory fd, not consumed), named
+ * DISPLAY in messages.  0, or the first failure (-errno, ERR filled). */
+int tree_walk_run(struct tree_walk *w, int top, const char *display);
+/* Record a failure, unless one was: "VERB PATH[/NAME][: WHY]" (WHY NULL:
+ * strerror(-R)).  Returns R. */
+int tree_walk_fail(struct tree_walk *w, int r, const char *name, const char *why);
+#define MOUNT_IN_THE_WAY "a mount point is in the way"
+
 /* Remove NAME in PARENTFD and everything below it, never following a
  * symlink, never below a mount point (which makes it fail, -EBUSY, naming
  * DISPLAY/...).  ENOENT is success. */

@@ -34,14 +34,16 @@
 int store_dir(const struct ward_ctx *ctx, const char *name, char **out);
 
 /* Create LIB/containers/NAME (and LIB/containers) exclusively:
- * "container NAME already exists" (-EEXIST) when it does. */
+ * "container NAME already exists" (-EEXIST) when it does.  LIB/containers
+ * must not be a symlink; it is made 0700 again if something changed it. */
 int store_create_dir(const struct ward_ctx *ctx, const char *name, ward_err *err);
 
-/* Remove LIB/containers/NAME and everything in it, whoever owns the files.
- * Symlinks are removed, never followed; a mount point found inside is left
- * alone (nothing below it is touched) and makes the removal fail naming it
- * (-EBUSY).  A container that does not exist is success (teardown can run
- * twice). */
+/* Remove LIB/containers/NAME and everything in it, whoever owns the files,
+ * however deep (one directory open at a time).  Symlinks are removed,
+ * never followed; a mount point found inside (a directory, or a file
+ * bind-mounted over one) is left alone (nothing below it is touched), the
+ * rest is removed, and the removal fails naming it (-EBUSY).  A container
+ * that does not exist is success (teardown can run twice). */
 int store_remove(const struct ward_ctx *ctx, const char *name, ward_err *err);
 
 /* ---- templates ---- */
@@ -99,7 +101,9 @@ struct tar_opts {
  * shifted into the container's block: id N becomes UID+N (GID+N); N >= 65536
  * is refused.  Refused, with one line naming the tarball and the entry:
  *  - an absolute name, or one with a ".." component;
- *  - a hard link whose target is absolute or has a ".." component;
+ *  - a hard link whose target is absolute or has a ".." component, or is
+ *    a symlink whose target would climb above the rootfs from the new
+ *    name's directory;
  *  - a symlink whose target climbs above the rootfs when read lexically from
  *    the link's directory ("../../.."), and, unless TAR_ABSOLUTE_SYMLINKS,
  *    an absolute target;
@@ -131,9 +135,16 @@ int template_dir(const char *path, char **canonical, ward_err *err);
  * at FROM_UID/FROM_GID to the one at TO_UID/TO_GID (65536 ids each): id
  * FROM+N becomes TO+N; ids outside the block stay as they are.  lchown
  * semantics (symlinks are changed, never followed), one filesystem (mount
- * points are not entered), hard-linked files shifted once, set-id bits and
- * file capabilities (their root id too) kept.  Returns the number of
- * entries left alone because an id was outside the block (>= 0). */
+ * points, directories or files, are not entered or changed), hard-linked
+ * files shifted once and only when all their names are in the tree (one
+ * also linked from outside is left alone, with a wlog() notice), set-id
+ * bits and file capabilities (their root id too) kept, except where they
+ * would go to the host's own ids (TO 0-65535: a tree a container could
+ * write to, shifted back, must not give the host a set-uid-root program
+ * or capabilities of its root): those are dropped.  Any depth.  On a
+ * failure the walk goes on and the first one is returned.  Returns the
+ * number of entries left alone (an id outside the block, or a name
+ * outside the tree; >= 0). */
 int rootfs_chown_shift(const char *rootfs, uint32_t from_uid, uint32_t from_gid, uint32_t to_uid,
 		       uint32_t to_gid, ward_err *err);
 

@@ -82,10 +82,13 @@ static int open_registry(const struct ward_ctx *ctx, bool create, ward_err *err)
 static int lock_registry(const struct ward_ctx *ctx, ward_err *err)
 {
 	_cleanup_free_ char *p = xasprintf("%s/subids.lock", ctx->lib_dir);
-	int fd;
+	int fd, r;
 
 	if (!p)
 		return werr(err, ENOMEM, "subordinate ids");
+	r = mkdir_p(ctx->lib_dir, 0755);
+	if (r < 0)
+		return werr(err, -r, "subordinate ids: create %s", ctx->lib_dir);
 	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return werr(err, errno, "subordinate ids: open %s", p);
@@ -126,13 +129,22 @@ static int create_small(int dirfd, const char *name, const char *text)
 	return r;
 }
 
-/* Does block file KIND START (e.g. "u", 100000) belong to NAME? */
-static bool block_is(int dirfd, char kind, uint32_t start, const char *name)
+/* Does block file KIND START (e.g. "u", 100000) belong to NAME?  With
+ * HALF, an empty one (a ward killed between creating and writing it) is
+ * taken as NAME's too. */
+static bool block_of(int dirfd, char kind, uint32_t start, const char *name, bool half)
 {
 	char file[16], holder[80];
 
 	snprintf(file, sizeof(file), "%c%" PRIu32, kind, start);
-	return read_small(dirfd, file, holder, sizeof(holder)) == 0 && streq(holder, name);
+	if (read_small(dirfd, file, holder, sizeof(holder)) < 0)
+		return false;
+	return streq(holder, name) || (half && !*holder);
+}
+
+static bool block_is(int dirfd, char kind, uint32_t start, const char *name)
+{
+	return block_of(dirfd, kind, start, name, false);
 }
 
 /* NAME's record: 0 and both ids, -ENOENT, -EBADMSG when unreadable. */
@@ -150,7 +162,12 @@ static int read_record(int dirfd, const char *name, uint32_t *uid, uint32_t *gid
 	return 0;
 }
 
-/* Remove NAME's record and the block files that name it. */
+/* Remove NAME's record and the block files that name it, or are empty:
+ * the record is written before its block files, so an empty block file
+ * its record points to is the one this allocation was writing when it
+ * died (and were it another's half allocation, that one is unusable
+ * anyway and sorted out the same way).  Left, it would hold its block
+ * for ever. */
 static int drop_record(int dirfd, const char *name, ward_err *err)
 {
 	char file[80];
@@ -159,15 +176,17 @@ static int drop_record(int dirfd, const char *name, ward_err *err)
 
 	if (r == -ENOENT)
 		return 0;
+	if (r < 0 && r != -EBADMSG)
+		return werr(err, -r, "subordinate ids of %s: read @%s", name, name);
 	if (r == 0) {
 		char f[16];
-		if (block_is(dirfd, 'u', uid, name)) {
+		if (block_of(dirfd, 'u', uid, name, true)) {
 			snprintf(f, sizeof(f), "u%" PRIu32, uid);
 			if (unlinkat(dirfd, f, 0) < 0 && errno != ENOENT)
 				return werr(err, errno, "subordinate ids of %s: remove %s", name,
 					    f);
 		}
-		if (block_is(dirfd, 'g', gid, name)) {
+		if (block_of(dirfd, 'g', gid, name, true)) {
 			snprintf(f, sizeof(f), "g%" PRIu32, gid);
 			if (unlinkat(dirfd, f, 0) < 0 && errno != ENOENT)
 				return werr(err, errno, "subordinate ids of %s: remove %s", name,
@@ -209,6 +228,10 @@ static int read_blocks(int dirfd, struct blocks *u, struct blocks *g, ward_err *
 static int first_free(const struct blocks *b, uint32_t lo, uint32_t count, uint32_t *out)
 {
 	uint64_t end = (uint64_t)lo + count;
+
+	/* (uid_t)-1 is no id; a range listed past it ends there */
+	if (end > UINT32_MAX)
+		end = UINT32_MAX;
 
 	for (uint64_t s = lo; s + BLOCK <= end; s += BLOCK)
 		if (!blocks_overlap(b, s)) {
@@ -252,7 +275,7 @@ int subid_alloc(const struct ward_ctx *ctx, const char *name, const char *subuid
 	_cleanup_close_ int lock = -1, dfd = -1;
 	struct subid_range ru = {0}, rg = {0};
 	struct blocks bu = {0}, bg = {0};
-	char file[80], text[32], f[16];
+	char file[80], text[80], f[16]; /* a name is at most 63 characters */
 	bool dflt;
 	int fu, fg, r;
 

@@ -25,6 +25,8 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +173,7 @@ static int walk_to(struct walk *w, const char *dir, bool create, const char **wh
 		fd = openat(walk_top(w), comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT && create) {
 			/* 0755 whatever the umask; made here, so no symlink */
-			if ((mkdirat(walk_top(w), comp, 0700) < 0 && errno != EEXIST) ||
+			if (mkdirat(walk_top(w), comp, 0700) < 0 ||
 			    fchownat(walk_top(w), comp, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
 			    fchmodat(walk_top(w), comp, 0755, 0) < 0)
 				goto fail;
@@ -221,7 +223,7 @@ struct xtract {
 	struct walk w;
 	struct dirtime *dirs;
 	size_t n_dirs, cap_dirs;
-	char **skipped; /* devices not made, for hard links to them */
+	void *skipped; /* tsearch tree of the devices not made, for links to them */
 	int n_skipped;
 	char *name; /* normalised name of the current entry */
 	char *aux;  /* normalised hard-link target */
@@ -234,6 +236,11 @@ struct xtract {
 	const struct tar_opts *opts;
 	bool drawn; /* progress was called */
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
 
 /* "TARBALL: entry "NAME": WHY" */
 static int refuse(struct xtract *x, const char *entry, int code, const char *fmt, ...)
@@ -531,7 +538,35 @@ static int extract_fifo(struct xtract *x, struct archive_entry *e, int pfd, cons
 	return 0;
 }
 
-static int extract_hardlink(struct xtract *x, const char *target, const char *base)
+/* A hard link to a symlink is that symlink again at another depth: its
+ * target must stay in the root from there too. */
+static int check_linked_symlink(struct xtract *x, int tfd, const char *tbase, int depth,
+				const char *what)
+{
+	char target[PATH_MAX], nb[MSG_NAME_MAX];
+	const char *why;
+	struct stat st;
+	ssize_t n;
+
+	if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail_sys(x, x->name, errno, what);
+	if (!S_ISLNK(st.st_mode))
+		return 0;
+	n = readlinkat(tfd, tbase, target, sizeof(target));
+	if (n < 0)
+		return fail_sys(x, x->name, errno, what);
+	if ((size_t)n >= sizeof(target))
+		return refuse(x, x->name, ENAMETOOLONG, "%s: the symlink's target is too long",
+			      what);
+	target[n] = '\0';
+	why = check_symlink(depth, target, x->flags);
+	if (why)
+		return refuse(x, x->name, EPERM, "%s, a symlink to \"%s\": %s", what,
+			      msg_name(target, nb, sizeof(nb)), why);
+	return 0;
+}
+
+static int extract_hardlink(struct xtract *x, const char *target, const char *base, int ndepth)
 {
 	struct walk tw = {.root = x->w.root, .uid = x->uid, .gid = x->gid};
 	char nb[MSG_NAME_MAX], what[MSG_NAME_MAX + 32];
@@ -552,9 +587,8 @@ static int extract_hardlink(struct xtract *x, const char *target, const char *ba
 	snprintf(what, sizeof(what), "hard link to \"%s\"", nb);
 	if (depth == 0)
 		return refuse(x, x->name, EPERM, "%s: the root cannot be linked", what);
-	STRV_FOREACH (s, x->skipped)
-		if (streq(*s, x->aux))
-			return 1; /* to a device node we did not make */
+	if (tfind(x->aux, &x->skipped, cmp_str))
+		return 1; /* to a device node we did not make */
 	/* the target's directory, walked on its own (the stack holds ours) */
 	slash = strrchr(x->aux, '/');
 	tbase = x->aux;
@@ -569,12 +603,42 @@ static int extract_hardlink(struct xtract *x, const char *target, const char *ba
 				: fail_sys(x, x->name, -r, what);
 	}
 	if (r == 0)
+		r = check_linked_symlink(x, walk_top(&tw), tbase, ndepth, what);
+	if (r == 0)
 		r = make_room(x, walk_top(&x->w), base);
 	if (r == 0 && linkat(walk_top(&tw), tbase, walk_top(&x->w), base, 0) < 0)
 		r = fail_sys(x, x->name, errno, what);
 	walk_pop_to(&tw, 0);
 	free(tw.path);
 	return r;
+}
+
+/* Remember x->name, a device not made. */
+static int skip_add(struct xtract *x)
+{
+	char *copy = strdup(x->name), **found;
+
+	found = copy ? tsearch(copy, &x->skipped, cmp_str) : NULL;
+	if (!found) {
+		free(copy);
+		return werr(x->err, ENOMEM, "%s", x->tarball);
+	}
+	if (*found != copy)
+		free(copy);
+	return 0;
+}
+
+/* x->name is made after all: links to it are links to what it is now. */
+static void skip_forget(struct xtract *x)
+{
+	char **found = x->skipped ? tfind(x->name, &x->skipped, cmp_str) : NULL;
+	char *key;
+
+	if (found) {
+		key = *found;
+		tdelete(x->name, &x->skipped, cmp_str);
+		free(key);
+	}
 }
 
 static int extract_entry(struct xtract *x, struct archive_entry *e)
@@ -612,11 +676,20 @@ static int extract_entry(struct xtract *x, struct archive_entry *e)
 		return r;
 	hl = archive_entry_hardlink(e);
 	if (hl) {
-		r = extract_hardlink(x, hl, base);
-		if (r == 1)
+		r = extract_hardlink(x, hl, base, depth);
+		if (r == 1) {
+			/* a link to a device we did not make is one too */
+			r = skip_add(x);
+			if (r < 0)
+				return r;
 			goto skip;
+		}
+		if (r == 0)
+			skip_forget(x);
 		return r;
 	}
+	if (type != AE_IFCHR && type != AE_IFBLK && type != AE_IFSOCK)
+		skip_forget(x);
 	switch (type) {
 	case AE_IFREG:
 		return extract_file(x, e, walk_top(&x->w), base, u, g);
@@ -629,8 +702,9 @@ static int extract_entry(struct xtract *x, struct archive_entry *e)
 	case AE_IFCHR:
 	case AE_IFBLK:
 	case AE_IFSOCK:
-		if (strv_push(&x->skipped, x->name) < 0)
-			return werr(x->err, ENOMEM, "%s", x->tarball);
+		r = skip_add(x);
+		if (r < 0)
+			return r;
 		goto skip;
 	default:
 		return refuse(x, name, EPERM, "unknown file type 0%o", (unsigned)type);
@@ -695,7 +769,7 @@ static void xtract_free(struct xtract *x)
 	for (size_t i = 0; i < x->n_dirs; i++)
 		free(x->dirs[i].name);
 	free(x->dirs);
-	strv_free(x->skipped);
+	tdestroy(x->skipped, free);
 	free(x->name);
 	free(x->aux);
 	if (x->a)

@@ -24,8 +24,7 @@
 #include "util/fileutil.h"
 #include "util/log.h"
 #include "util/strutil.h"
-
-extern char **environ;
+#include "util/syscalls.h"
 
 /* ---- busybox ---- */
 
@@ -375,6 +374,26 @@ int template_busybox(const char *rootfs, uint32_t uid, uint32_t gid, ward_err *e
 
 /* ---- dir: ---- */
 
+/* Is there something at PATH in the tree at ROOT, its symlinks read in
+ * that tree (a merged-/usr rootfs has bin -> usr/bin, or /usr/bin), the
+ * last one not followed? */
+static bool exists_in_root(int root, const char *path)
+{
+	struct ward_open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int fd = ward_openat2(root, path, &how);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	if (errno != ENOSYS && errno != EPERM)
+		return false;
+	/* without openat2 (or under a seccomp filter refusing it): the
+	 * host's view, which is only a hint */
+	return faccessat(root, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int template_dir(const char *path, char **canonical, ward_err *err)
 {
 	_cleanup_free_ char *real = NULL;
@@ -406,15 +425,16 @@ int template_dir(const char *path, char **canonical, ward_err *err)
 		close(fd);
 		return werr(err, errno, "rootfs %s", path);
 	}
-	while ((de = readdir(d)))
+	while ((errno = 0, de = readdir(d)))
 		if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
 			empty = false;
 			break;
 		}
+	if (empty && errno)
+		return werr(err, errno, "rootfs %s", path);
 	if (empty)
 		return werrx(err, EINVAL, "rootfs %s is empty", path);
-	if (faccessat(dirfd(d), "bin/sh", F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    faccessat(dirfd(d), "sbin/init", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+	if (!exists_in_root(dirfd(d), "bin/sh") && !exists_in_root(dirfd(d), "sbin/init"))
 		wnotice("rootfs %s has neither /bin/sh nor /sbin/init", path);
 	if (canonical)
 		*canonical = TAKE_PTR(real);
