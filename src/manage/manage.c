@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <sys/time.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
@@ -369,21 +370,42 @@ int manage_signal(const struct ward_ctx *ctx, const char *name, int sig, ward_er
 	return 0;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
 int manage_wait_released(const struct ward_ctx *ctx, const char *name, int timeout_ms)
 {
-	struct timespec t0, now;
+	_cleanup_free_ char *dir = xasprintf("%s/%s", ctx->root_dir, name);
+	_cleanup_close_ int fd = -1;
+	struct sigaction sa = {.sa_handler = on_alarm}, old_sa;
+	struct itimerval it = {{0, 0}, {0, 0}}, old_it;
+	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		if (!state_is_alive(ctx, name))
-			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (timeout_ms >= 0 &&
-		    (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >
-			timeout_ms)
-			return -ETIMEDOUT;
-		usleep(2000);
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* the owner holds an exclusive flock on the directory until its
+	 * teardown ends: block on it (a poll costs ~1 ms more per stop), with
+	 * SIGALRM (no SA_RESTART) for the timeout */
+	if (timeout_ms >= 0) {
+		sigaction(SIGALRM, &sa, &old_sa);
+		it.it_value.tv_sec = timeout_ms / 1000;
+		it.it_value.tv_usec = (timeout_ms % 1000) * 1000 + 1;
+		setitimer(ITIMER_REAL, &it, &old_it);
 	}
+	r = flock(fd, LOCK_SH) < 0 ? -errno : 0;
+	if (timeout_ms >= 0) {
+		struct itimerval off = {{0, 0}, {0, 0}};
+		setitimer(ITIMER_REAL, &off, NULL);
+		sigaction(SIGALRM, &old_sa, NULL);
+	}
+	if (r == -EINTR)
+		return -ETIMEDOUT;
+	return r;
 }
 
 int manage_stop(const struct ward_ctx *ctx, const char *name, int sig, int timeout_s, ward_err *err)

@@ -155,6 +155,9 @@ def test_lifecycle_per_template(lw, tmp_path, template):
     # the container's root is the first id of its block
     uid_map = Path(f"/proc/{pid}/uid_map").read_text().split()
     assert uid_map[:3] == ["0", str(base), "65536"]
+    listed = json.loads(ok(w.run("ls", "--json")).stdout)
+    assert [(c["name"], c["state"], c["unprivileged"]) for c in listed] == \
+        [("c1", "running", True)]
     fancy = ok(w.run("ls", "--fancy")).stdout.splitlines()
     assert fancy[0].split() == ["NAME", "STATE", "AUTOSTART", "GROUPS", "IPV4", "IPV6",
                                 "UNPRIVILEGED"]
@@ -321,6 +324,23 @@ def test_console_through_a_pty(lw):
         os.close(fd)
     # the container runs on after the detach, and its output was logged
     assert state(w, "con")["state"] == "running"
+    # an interactive attach gets a terminal of the container's own
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(w.bin, [w.bin, "attach", "con", "--", "/bin/sh"], w.env())
+    try:
+        os.write(fd, b"tty; echo sum-$((2+3))\r")
+        out = read_until(fd, rb"sum-5")
+        assert re.search(rb"/dev/pts/\d+", out), out
+        os.write(fd, b"exit 3\r")
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 3
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.close(fd)
     log = (w.lib / "containers" / "con" / "console.log").read_bytes()
     assert b"hello-42" in log
     ok(w.run("stop", "con", "-t", "1"))
