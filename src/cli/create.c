@@ -76,7 +76,8 @@ static int apply_named(struct run_settings *rs, const char *opt, const char *val
 
 /* The settings must start: re-read what is written, as `ward start` will,
  * and finish them (every check `ward run` makes). */
-static int check_written(const char *name, const char *text, ward_err *err)
+static int check_written(struct cli_globals *g, const char *name, const char *text,
+			 ward_err *err)
 {
 	struct run_settings rs;
 	_cleanup_(config_freep) struct config *c = NULL;
@@ -84,6 +85,7 @@ static int check_written(const char *name, const char *text, ward_err *err)
 
 	if (r < 0)
 		return r;
+	rs.lib_dir = g->ctx.lib_dir;
 	c = config_new(&rs);
 	if (!c)
 		r = werr(err, ENOMEM, "config");
@@ -203,7 +205,7 @@ static int create_in_store(struct cli_globals *g, const char *name, struct creat
 	all = xasprintf("# ward container %s (ward-config(5))\n%s%s", name, text, extra ?: "");
 	if (!all)
 		return werr(err, ENOMEM, "config");
-	r = check_written(name, all, err);
+	r = check_written(g, name, all, err);
 	if (r < 0)
 		return r;
 	r = store_dir(&g->ctx, name, &dir);
@@ -253,6 +255,7 @@ int cli_create(struct cli_globals *g, int argc, char **argv)
 		cli_error(name, &err);
 		return EXIT_WARD_FAILED;
 	}
+	rs.lib_dir = g->ctx.lib_dir; /* ward networks named by config files */
 	/* argv[1] stands where getopt expects the program's name */
 	r = cli_parse_run_options("create", argc - 1, argv + 1, &rs, extra, ARRAY_SIZE(extra), &a);
 	if (r != 0) {

@@ -201,6 +201,7 @@ int cli_run(struct cli_globals *g, int argc, char **argv)
 		cli_error("run", &err);
 		return EXIT_WARD_FAILED;
 	}
+	rs.lib_dir = g->ctx.lib_dir; /* ward networks named by config files */
 	r = cli_parse_run_options("run", argc, argv, &rs, NULL, 0, NULL);
 	if (r != 0) {
 		run_settings_clear(&rs);

@@ -33,6 +33,7 @@ int cli_read_stored(struct cli_globals *g, const char *name, struct run_settings
 	r = run_settings_init(rs, err);
 	if (r < 0)
 		return r;
+	rs->lib_dir = g->ctx.lib_dir;
 	r = config_apply_files(rs, files, err);
 	if (r >= 0 && rs->spec->name && !streq(rs->spec->name, name))
 		r = werrx(err, EINVAL, "%s: ward.name is '%s', not the container's name", cfg,

@@ -22,8 +22,6 @@
 #include "util/strutil.h"
 #include "util/syscalls.h"
 
-/* ---- writing ---- */
-
 struct writer {
 	FILE *f;
 	ward_err *err;
@@ -393,7 +391,7 @@ static char *netif_describe(const struct ward_netif *i, const char **type)
 	case WNET_PHYS:
 		return xasprintf("%s:%s", *type, i->link);
 	case WNET_MACVLAN:
-		return mode ? xasprintf("macvlan:%s:%s", i->link, mode) : NULL;
+		return xasprintf("macvlan:%s:%s", i->link, mode);
 	case WNET_VLAN:
 		return xasprintf("vlan:%s:%u", i->link, i->vlan_id);
 	case WNET_NONE:
@@ -420,14 +418,17 @@ static void write_netif(struct writer *w, const struct ward_net_spec *n, size_t 
 	const char *type;
 	bool bare = i->type == WNET_NONE || i->type == WNET_HOST;
 
-	value = netif_describe(i, &type);
-	if ((!value && !(i->type == WNET_NETWORK && !i->network)) ||
+	if ((i->type == WNET_MACVLAN && !macvlan_mode_name(i->macvlan_mode)) ||
 	    (i->type == WNET_NETWORK && (i->has_gw4 || i->has_gw6)) ||
 	    (bare && (i->has_mac || i->has_ip4 || i->has_ip6 || i->ifname || i->host_ifname)) ||
-	    (i->link && (i->type == WNET_NETWORK || bare))) {
-		if (w->r >= 0 && !value && i->type != WNET_NETWORK)
-			w->r = werr(w->err, ENOMEM, "network");
+	    (i->link && (i->type == WNET_NETWORK || bare)) ||
+	    (!i->link && i->type != WNET_NETWORK && !bare))
 		return refuse(w, "network interface");
+	value = netif_describe(i, &type);
+	if (!value && !(i->type == WNET_NETWORK && !i->network)) {
+		if (w->r >= 0)
+			w->r = werr(w->err, ENOMEM, "network");
+		return;
 	}
 #define NKEY(sub) (snprintf(key, sizeof(key), "ward.net.%zu.%s", k, sub), key)
 	if (simple && value)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
@@ -263,9 +264,17 @@ static void check_vm1(struct fx *f)
 static void test_vm1_old(void **state)
 {
 	struct fx *f = *state;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
 
 	read_fixture(f, "vm1.conf");
 	check_vm1(f);
+	/* reading made no mount point: the root filesystem is still empty */
+	d = opendir(f->rootfs);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			fail_msg("%s/%s appeared", f->rootfs, de->d_name);
 }
 
 static void test_vm1_new(void **state)
@@ -606,6 +615,7 @@ static void test_refused(void **state)
 	    {"lxc.autodev = 0", "t.conf:1: lxc.autodev: ", "always mounts its own small /dev"},
 	    {"lxc.apparmor.profile = generated",
 	     "t.conf:1: lxc.apparmor.profile: ", "not implemented by ward"},
+	    {"lxc.selinux.context =", "t.conf:1: lxc.selinux.context: ", "an empty label"},
 	    {"lxc.signal.stop = SIGTERM", "t.conf:1: lxc.signal.stop: ", "not implemented by ward"},
 	    {"lxc.signal.halt = SIGFROB", "t.conf:1: lxc.signal.halt: ", "unknown signal"},
 	};
