@@ -76,8 +76,7 @@ static int apply_named(struct run_settings *rs, const char *opt, const char *val
 
 /* The settings must start: re-read what is written, as `ward start` will,
  * and finish them (every check `ward run` makes). */
-static int check_written(struct cli_globals *g, const char *name, const char *text,
-			 ward_err *err)
+static int check_written(struct cli_globals *g, const char *name, const char *text, ward_err *err)
 {
 	struct run_settings rs;
 	_cleanup_(config_freep) struct config *c = NULL;
