@@ -29,7 +29,13 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 # that holds processes cannot have controllers enabled below it, so the test
 # process moves itself into a leaf of its own cgroup and ward gets a sibling
 # of that leaf, with the controllers enabled: still beneath our own cgroup.
-CGROUP_PARENT = "self"
+#
+# On v1 and hybrid hosts the parent is a directory of this test session's own
+# (self/ward-tests-PID, which ward makes and removes as it needs it), so that
+# the leftover checks see this session's containers only, not those of
+# another test run on the same machine.
+SESSION_CGROUP = f"ward-tests-{os.getpid()}"
+CGROUP_PARENT = f"self/{SESSION_CGROUP}"
 _V2_SETUP = None
 
 
@@ -67,6 +73,11 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    for d in self_cgroup_dirs():
+        try:
+            (d / SESSION_CGROUP).rmdir()
+        except OSError:
+            pass
     if _V2_SETUP:
         base, leaf, parent = _V2_SETUP
         try:
@@ -181,7 +192,7 @@ def container_cgroup_bases():
     hierarchy)."""
     if _V2_SETUP:
         return [_V2_SETUP[2]]
-    return self_cgroup_dirs()
+    return [d / SESSION_CGROUP for d in self_cgroup_dirs()]
 
 
 def is_v2_host():
@@ -191,7 +202,7 @@ def is_v2_host():
 def ward_cgroups():
     """Every cgroup directory named ward-* beneath our own cgroups."""
     found = []
-    bases = self_cgroup_dirs()
+    bases = [d / SESSION_CGROUP for d in self_cgroup_dirs()]
     if _V2_SETUP:
         bases = [_V2_SETUP[0]]
     for base in bases:
@@ -235,8 +246,10 @@ def leftovers(w, name=None):
             cg = (p / "cgroup").read_text()
         except OSError:
             continue
-        if re.search(r"/ward-" + (re.escape(name) if name else r"[\w.-]+") + r"(/|$)",
-                     cg, re.M):
+        # this session's containers only (another test run may be going)
+        scope = _V2_SETUP[2].name if _V2_SETUP else SESSION_CGROUP
+        if re.search(r"/" + re.escape(scope) + r"/ward-" +
+                     (re.escape(name) if name else r"[\w.-]+") + r"(/|$)", cg, re.M):
             procs.append(p.name)
     if procs:
         problems.append(f"processes {procs}")
