@@ -142,6 +142,21 @@ def ward(tmp_path):
     assert not problems, f"ward left things behind: {problems}"
 
 
+@pytest.fixture
+def sb(ward):
+    """A network sandbox (netsandbox.py): ward runs in its "host" namespace;
+    afterwards nothing of ward's may be left in it."""
+    from netsandbox import Sandbox
+    s = Sandbox(ward)
+    try:
+        yield s
+        s.stop_all()
+        problems = s.leftovers()
+        assert not problems, f"ward left in the sandbox: {problems}"
+    finally:
+        s.close()
+
+
 @pytest.fixture(scope="session")
 def rootfs():
     """A busybox root filesystem with the test payload at /wtest."""

@@ -10,7 +10,6 @@ import pty
 import re
 import select
 import signal
-import subprocess
 import tarfile
 import threading
 import time
@@ -18,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import WTEST, leftovers, ward_cgroups
-from netsandbox import HOST_IP, LAN_IP, Sandbox, sh
+from conftest import WTEST, leftovers
+from netsandbox import HOST_IP, LAN_IP, sh
 
 SLEEP = ["/wtest", "sleep", "3600"]
 
@@ -477,18 +476,6 @@ lxc.network.name = eth0
 """
 
 
-@pytest.fixture
-def sb(ward):
-    s = Sandbox(ward)
-    try:
-        yield s
-        s.stop_all()
-        problems = s.leftovers()
-        assert not problems, f"ward left in the sandbox: {problems}"
-    finally:
-        s.close()
-
-
 def vm1_rootfs(tmp_path):
     root = tmp_path / "vm1"
     for d in ("lib", "bin", "usr", "sbin", "proc", "dev/shm", "etc", "tmp", "wtest-dir"):
@@ -501,8 +488,7 @@ def vm1_rootfs(tmp_path):
     return root
 
 
-def test_vm1_lxc_config_runs_as_written(ward, sb, tmp_path):
-    w = ward
+def test_vm1_lxc_config_runs_as_written(sb, tmp_path):
     # br0 is the admin's bridge, not ward's: ward attaches to it as it is
     sb.in_host("ip", "link", "add", "br0", "type", "bridge")
     sb.in_host("ip", "addr", "add", "10.0.0.1/24", "dev", "br0")

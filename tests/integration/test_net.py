@@ -12,21 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ward_cgroups
-from netsandbox import HOST_IP, HOST_IP6, LAN_IP, LAN_IP6, Sandbox, sh
+from netsandbox import HOST_IP, HOST_IP6, LAN_IP, LAN_IP6, sh
 
 DMZ = "10.10.20.0/24"
-
-
-@pytest.fixture
-def sb(ward):
-    s = Sandbox(ward)
-    try:
-        yield s
-        s.stop_all()
-        problems = s.leftovers()
-        assert not problems, f"ward left in the sandbox: {problems}"
-    finally:
-        s.close()
 
 
 def dmz(sb, *extra):
