@@ -7,7 +7,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 PYTEST ?= /usr/bin/python3 -m pytest
-FUZZERS = fuzz_seccomp_profile fuzz_run_options fuzz_config
+FUZZERS = fuzz_seccomp_profile fuzz_run_options fuzz_config fuzz_oci_spec
 
 .PHONY: all check check-unit check-asan check-integration check-format demo install \
 	format bench clean fuzz

@@ -328,6 +328,56 @@ int cg_read_i64(const char *dir, const char *file, const char *key, int64_t *out
 	return parse_i64(s, out);
 }
 
+int cg_mkdir_parents(const char *top, const char *dir,
+		     int (*on_made)(const char *dir, ward_err *err), ward_err *err)
+{
+	_cleanup_free_ char *path = strdup(dir);
+	size_t tlen = strlen(top);
+	int made = 0;
+
+	if (!path)
+		return werr(err, ENOMEM, "cgroup");
+	if (strncmp(path, top, tlen) != 0)
+		return werrx(err, EINVAL, "cgroup %s is not below %s", dir, top);
+	for (char *p = path + tlen;;) {
+		while (*p == '/')
+			p++;
+		p = strchr(p, '/');
+		if (p)
+			*p = '\0';
+		if (mkdir(path, 0755) == 0) {
+			made++;
+			if (on_made) {
+				int r = on_made(path, err);
+				if (r < 0) {
+					cg_rmdir_parents(path, made);
+					return r;
+				}
+			}
+		} else if (errno != EEXIST) {
+			int r = werr(err, errno, "cgroup: create %s", path);
+			*strrchr(path, '/') = '\0'; /* not made: from its parent up */
+			cg_rmdir_parents(path, made);
+			return r;
+		}
+		if (!p)
+			return made;
+		*p = '/';
+	}
+}
+
+void cg_rmdir_parents(const char *dir, int n)
+{
+	_cleanup_free_ char *path = strdup(dir);
+
+	for (int i = 0; path && i < n; i++) {
+		char *slash = strrchr(path, '/');
+		if (rmdir(path) < 0 || !slash)
+			return;
+		*slash = '\0';
+	}
+}
+
 /*
  * rmdir of a cgroup fails with EBUSY while the kernel still tears down the
  * last task (a zombie that has been reaped may still be charged for a few

@@ -41,7 +41,7 @@ struct cg_hier {
 	int tasks_fd;        /* opened by the parent, written by the child */
 	bool wanted;         /* the container joins this hierarchy */
 	bool created;        /* we made dir (and must remove it) */
-	bool parent_created; /* we made the parent directory too */
+	int parents_created; /* levels of the parent path we made (the deepest ones) */
 };
 
 struct cg_system {
@@ -65,7 +65,7 @@ struct ward_cgroup {
 	char *v2_dir;   /* the container's cgroup2 directory, if any */
 	int v2_fd;      /* O_DIRECTORY fd for CLONE_INTO_CGROUP */
 	bool v2_created;
-	bool v2_parent_created;
+	int v2_parents_created; /* as cg_hier.parents_created */
 	char *v2_parent_dir;
 };
 
@@ -149,6 +149,13 @@ int cg_write(const char *dir, const char *file, const char *value, ward_err *err
 int cg_read_i64(const char *dir, const char *file, const char *key, int64_t *out);
 char *cg_join_path(const char *mountpoint, const char *mount_root, const char *rel);
 int cg_rmdir_retry(const char *dir);
+/* Make DIR with its missing ancestors below TOP (a cgroup mount point);
+ * ON_MADE runs for each one made, the shallowest first.  Returns how many
+ * were made, or < 0. */
+int cg_mkdir_parents(const char *top, const char *dir,
+		     int (*on_made)(const char *dir, ward_err *err), ward_err *err);
+/* Remove the N deepest levels of DIR, each only if empty. */
+void cg_rmdir_parents(const char *dir, int n);
 
 extern const struct cg_ops cg_ops_v1;
 extern const struct cg_ops cg_ops_v2;

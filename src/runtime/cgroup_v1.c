@@ -185,14 +185,12 @@ int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, w
 		base = parent_dir(h, parent);
 		if (!base)
 			return werr(err, ENOMEM, "cgroup");
-		r = make_dir(base, &h->parent_created, true, err);
+		/* an OCI cgroupsPath may name parents that do not exist yet */
+		r = cg_mkdir_parents(h->mountpoint, base,
+				     hier_has(h, "cpuset") ? cpuset_inherit : NULL, err);
 		if (r < 0)
 			return r;
-		if (h->parent_created && hier_has(h, "cpuset")) {
-			r = cpuset_inherit(base, err);
-			if (r < 0)
-				return r;
-		}
+		h->parents_created = r;
 		h->dir = xasprintf("%s/%s", base, leaf);
 		if (!h->dir)
 			return werr(err, ENOMEM, "cgroup");
@@ -526,14 +524,14 @@ int cg_v1_destroy(struct ward_cgroup *cg, ward_err *err)
 				h->created = false;
 		}
 		/* also when making the container's own cgroup failed */
-		if (h->parent_created) {
+		if (h->parents_created) {
 			char *slash = strrchr(h->dir, '/');
 			if (slash) {
 				*slash = '\0';
-				rmdir(h->dir); /* only if now empty */
+				cg_rmdir_parents(h->dir, h->parents_created); /* if now empty */
 				*slash = '/';
 			}
-			h->parent_created = false;
+			h->parents_created = 0;
 		}
 	}
 	return ret;

@@ -164,10 +164,11 @@ int cg_v2_create(struct ward_cgroup *cg, const char *parent, const char *leaf, w
 		}
 		return 0;
 	}
-	if (mkdir(cg->v2_parent_dir, 0755) == 0)
-		cg->v2_parent_created = true;
-	else if (errno != EEXIST)
-		return werr(err, errno, "cgroup: create %s", cg->v2_parent_dir);
+	/* an OCI cgroupsPath may name parents that do not exist yet */
+	r = cg_mkdir_parents(cg->sys.v2_mountpoint, cg->v2_parent_dir, NULL, err);
+	if (r < 0)
+		return r;
+	cg->v2_parents_created = r;
 	wanted_controllers(cg, cg->create_res, wanted, sizeof(wanted));
 	r = enable_controllers(cg->sys.v2_mountpoint, cg->v2_parent_dir, wanted, err);
 	if (r < 0)
@@ -426,9 +427,9 @@ int cg_v2_destroy(struct ward_cgroup *cg, ward_err *err)
 		cg->v2_created = false;
 	}
 	/* also when making the container's own cgroup failed */
-	if (cg->v2_parent_created && cg->v2_parent_dir) {
-		rmdir(cg->v2_parent_dir); /* only if now empty */
-		cg->v2_parent_created = false;
+	if (cg->v2_parents_created && cg->v2_parent_dir) {
+		cg_rmdir_parents(cg->v2_parent_dir, cg->v2_parents_created); /* if now empty */
+		cg->v2_parents_created = 0;
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <jansson.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -27,12 +29,15 @@
 #include "runtime/caps.h"
 #include "runtime/child.h"
 #include "runtime/exec.h"
+#include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/mounts.h"
+#include "runtime/namespaces.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
 #include "runtime/tty.h"
 #include "util/cleanup.h"
+#include "util/fileutil.h"
 #include "util/strutil.h"
 #include "util/syscalls.h"
 
@@ -42,7 +47,11 @@ struct child {
 	int sync;
 	ward_err err;
 	struct fs_ctx fs;
-	int null_fd; /* /dev/null for stdin when it is not attached */
+	int null_fd;       /* /dev/null for stdin when it is not attached */
+	int state_fd;      /* the OCI state document, for hooks and the seccomp listener */
+	int release_fd;    /* the exec FIFO's write end once released: errors go there */
+	bool v1_joined;    /* the v1 cgroups were joined (early, for the hooks) */
+	char *seccomp_msg; /* what goes to the seccomp listener with the notify fd */
 };
 
 static _Noreturn void fail(struct child *ch, enum ward_step step)
@@ -50,6 +59,13 @@ static _Noreturn void fail(struct child *ch, enum ward_step step)
 	if (ch->err.code == 0)
 		werr(&ch->err, EIO, "%s", step_name(step));
 	sync_send_error(ch->sync, step, ch->err.code, ch->err.msg);
+	/* released through the FIFO: whoever released us (`start`) waits for
+	 * EOF there, which exec would have given, and reads this instead */
+	if (ch->release_fd >= 0) {
+		struct sync_msg m = {.type = SYNC_ERROR, .step = step, .errnum = ch->err.code};
+		snprintf(m.msg, sizeof(m.msg), "%s", ch->err.msg);
+		(void)!write(ch->release_fd, &m, sizeof(m));
+	}
 	_exit(125);
 }
 
@@ -112,19 +128,16 @@ int child_set_rlimits(const struct ward_process *p, ward_err *err)
 	return 0;
 }
 
+_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "additional gids are passed as they are");
+
 int child_switch_user(const struct ward_process *p, ward_err *err)
 {
-	gid_t groups[64];
-	size_t n = p->n_groups < 64 ? p->n_groups : 64;
-
-	for (size_t i = 0; i < n; i++)
-		groups[i] = p->groups[i];
 	/* keep the permitted set across the uid change; caps_apply() then
 	 * sets exactly what the spec asks for */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return werr(err, errno, "keep capabilities");
-	if (setgroups(n, groups) < 0)
-		return werr(err, errno, "setgroups");
+	if (setgroups(p->n_groups, (const gid_t *)p->groups) < 0)
+		return werr(err, errno, "setgroups (%zu additional groups)", p->n_groups);
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		return werr(err, errno, "setresgid %u", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
@@ -162,16 +175,21 @@ static int close_range_or_loop(unsigned int lo, unsigned int hi, ward_err *err)
 	return 0;
 }
 
-/* Close every fd above 2 except the ones listed (the sync socket, the exec
- * FIFO): nothing of the host may reach the container (CVE-2024-21626). */
-int child_close_fds(int keep_a, int keep_b, ward_err *err)
+static int cmp_int(const void *a, const void *b)
 {
-	int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd above 2 except the N listed (-1 entries are ignored):
+ * nothing of the host may reach the container (CVE-2024-21626). */
+static int close_fds_except(int *keep, size_t n, ward_err *err)
+{
 	unsigned int from = 3;
 	int r;
 
-	for (int i = 0; i < 2; i++) {
-		if (keep[i] < 3)
+	qsort(keep, n, sizeof(*keep), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 3 || (unsigned)keep[i] < from)
 			continue;
 		r = close_range_or_loop(from, (unsigned)keep[i] - 1, err);
 		if (r < 0)
@@ -179,6 +197,13 @@ int child_close_fds(int keep_a, int keep_b, ward_err *err)
 		from = (unsigned)keep[i] + 1;
 	}
 	return close_range_or_loop(from, ~0U, err);
+}
+
+int child_close_fds(int keep_a, int keep_b, ward_err *err)
+{
+	int keep[2] = {keep_a, keep_b};
+
+	return close_fds_except(keep, 2, err);
 }
 
 int child_set_lsm_label(const struct ward_process *p, ward_err *err)
@@ -225,8 +250,9 @@ static int join_v1_cgroups(struct child *ch)
 	size_t n = 0;
 	int r = 0;
 
-	if (!cgroup_needs_make(ch->c->cg))
+	if (ch->v1_joined || !cgroup_needs_make(ch->c->cg))
 		return 0;
+	ch->v1_joined = true;
 	if (sync_expect_fds(ch->sync, SYNC_CGROUP, fds, CG_MAX_HIER, &n, &ch->err) < 0)
 		_exit(125); /* the parent failed and will report it */
 	for (size_t i = 0; i < n; i++) {
@@ -237,6 +263,8 @@ static int join_v1_cgroups(struct child *ch)
 	return r;
 }
 
+/* The exec FIFO's write end stays open until exec (close-on-exec): the
+ * releasing process reads EOF on success, or our error (fail()). */
 static void wait_release(struct child *ch)
 {
 	struct ward_container *c = ch->c;
@@ -252,8 +280,8 @@ static void wait_release(struct child *ch)
 			werr(&ch->err, errno, "wait for start");
 			fail(ch, STEP_READY);
 		}
-		close(fd);
-		close(c->exec_fifo_fd);
+		ch->release_fd = fd;
+		closep(&c->exec_fifo_fd);
 		return;
 	}
 	{
@@ -263,16 +291,63 @@ static void wait_release(struct child *ch)
 	}
 }
 
+/* The containerProcessState document for the seccomp listener, made
+ * before the filter is loaded (it may forbid what building it takes). */
+static int prepare_seccomp_msg(struct child *ch)
+{
+	_cleanup_free_ char *state = NULL;
+	const struct ward_seccomp *sc = ch->s->seccomp;
+	struct stat st;
+	json_t *doc, *msg;
+
+	if (ch->c->seccomp_sock < 0)
+		return 0;
+	if (ch->state_fd < 0 || fstat(ch->state_fd, &st) < 0)
+		return werr(&ch->err, EBADF, "seccomp listener: no state document");
+	state = calloc(1, (size_t)st.st_size + 1);
+	if (!state)
+		return werr(&ch->err, ENOMEM, "seccomp listener");
+	if (pread(ch->state_fd, state, (size_t)st.st_size, 0) != st.st_size)
+		return werr(&ch->err, errno, "seccomp listener: read state document");
+	doc = json_loads(state, 0, NULL);
+	msg =
+	    doc ? json_pack("{s:s, s:[s], s:O, s:s, s:O}", "ociVersion", WARD_OCI_STATE_VERSION,
+			    "fds", "seccompFd", "pid", json_object_get(doc, "pid"), "metadata",
+			    sc && sc->listener_metadata ? sc->listener_metadata : "", "state", doc)
+		: NULL;
+	if (msg)
+		ch->seccomp_msg = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	json_decref(doc);
+	return ch->seccomp_msg ? 0 : werr(&ch->err, ENOMEM, "seccomp listener");
+}
+
 static _Noreturn void exec_command(struct child *ch)
 {
-	const struct ward_process *p = &ch->s->process;
+	const struct ward_spec *s = ch->s;
+	const struct ward_process *p = &s->process;
 	int r;
 
+	if (s->has_personality)
+		CHECK(ch, STEP_PERSONALITY,
+		      personality(s->personality) < 0
+			  ? werr(&ch->err, errno, "personality 0x%lx", s->personality)
+			  : 0);
 	if (ch->c->bpf.insns) {
 		int listener = -1;
 		CHECK(ch, STEP_SECCOMP, seccomp_apply(&ch->c->bpf, &listener, &ch->err));
+		/* runtime-spec "Seccomp listener": the notify fd and the
+		 * state go to the socket at listenerPath */
+		if (listener >= 0 && ch->seccomp_msg)
+			CHECK(ch, STEP_SECCOMP,
+			      (r = send_fd(ch->c->seccomp_sock, listener, ch->seccomp_msg,
+					   strlen(ch->seccomp_msg))) < 0
+				  ? werr(&ch->err, -r, "send the notify fd to %s",
+					 s->seccomp->listener_path)
+				  : 0);
 		if (listener >= 0)
 			close(listener);
+		closep(&ch->c->seccomp_sock);
 	}
 	r = exec_in_path(p->args, p->env);
 	werr(&ch->err, -r, "exec %s", p->args[0]);
@@ -293,21 +368,13 @@ static void setup_stdio(struct child *ch)
 	closep(&ch->null_fd);
 }
 
-_Noreturn void child_main(struct ward_container *c, int sync_fd)
+/* Steps 1-3: the cgroup, the namespaces the clone did not make, the id
+ * maps, and what the parent sends before we build anything. */
+static void enter_container(struct child *ch, int *idmapped_root)
 {
-	struct child chs = {.c = c, .s = c->spec, .sync = sync_fd, .null_fd = -1};
-	struct child *ch = &chs;
-	const struct ward_spec *s = c->spec;
-	bool userns = s->ns[WNS_USER].enabled;
-	int idmapped_root = -1;
-
-	/* the state lock belongs to our parent, not to the container */
-	if (c->state_fd >= 0)
-		close(c->state_fd);
-	/* die with the parent while we are being set up */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	CHECK(ch, STEP_NONE,
-	      child_reset_signals() < 0 ? werr(&ch->err, errno, "reset signals") : 0);
+	struct ward_container *c = ch->c;
+	const struct ward_spec *s = ch->s;
+	size_t n = 0;
 
 	/* 1. the cgroup2 cgroup, if clone3 could not put us there */
 	if (c->cg) {
@@ -318,14 +385,50 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		}
 		cgroup_close_join_fds(c->cg);
 	}
-	/* 2. the parent writes our id maps */
-	if (userns) {
-		size_t n = 0;
-		if (sync_expect_fds(sync_fd, SYNC_IDMAP_DONE, &idmapped_root, 1, &n, &ch->err) < 0)
+	/* 2. a user namespace joined by path, and the new namespaces made in
+	 * it; a new PID namespace takes in only our children: the one we
+	 * fork is the container process, a child of our parent's */
+	if (c->join_user_fd >= 0) {
+		int r = ns_child_join_user(s, c->join_user_fd, &ch->err);
+		CHECK(ch, STEP_NAMESPACES, r);
+		closep(&c->join_user_fd);
+		if (r > 0) {
+			int pidfd = -1;
+			struct ward_clone_args a = {.flags = CLONE_PARENT | CLONE_PIDFD,
+						    .pidfd = (uint64_t)(uintptr_t)&pidfd};
+			long pid = ward_clone3(&a);
+			if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
+				pid = ward_clone_legacy(CLONE_PARENT, NULL);
+			CHECK(ch, STEP_NAMESPACES,
+			      pid < 0 ? werr(&ch->err, errno, "fork into the PID namespace") : 0);
+			if (pid > 0)
+				_exit(sync_send_pid(ch->sync, (pid_t)pid, pidfd) < 0 ? 125 : 0);
+			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		}
+	}
+	/* 3. the parent writes our id maps */
+	if (s->ns[WNS_USER].enabled && !s->ns[WNS_USER].path) {
+		if (sync_expect_fds(ch->sync, SYNC_IDMAP_DONE, idmapped_root, 1, &n, &ch->err) < 0)
 			_exit(125);
 		if (!n)
-			idmapped_root = -1;
+			*idmapped_root = -1;
 	}
+	if (ch->c->seccomp_sock >= 0 || s->hooks.n[WHOOK_CREATE_CONTAINER] ||
+	    s->hooks.n[WHOOK_START_CONTAINER]) {
+		if (sync_expect_fds(ch->sync, SYNC_STATE, &ch->state_fd, 1, &n, &ch->err) < 0)
+			_exit(125);
+		if (!n)
+			ch->state_fd = -1;
+	}
+}
+
+/* Steps 4-10: the container's filesystem and identity, up to the pivot. */
+static void build_root(struct child *ch, int idmapped_root)
+{
+	const struct ward_spec *s = ch->s;
+	struct ward_container *c = ch->c;
+	bool userns = s->ns[WNS_USER].enabled;
+
 	/* 4. nothing we mount propagates to the host, nor the other way */
 	CHECK(ch, STEP_PROPAGATION,
 	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
@@ -358,15 +461,44 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		      setdomainname(s->domainname, strlen(s->domainname)) < 0
 			  ? werr(&ch->err, errno, "setdomainname %s", s->domainname)
 			  : 0);
+	/* a joined network namespace is someone else's to configure */
 	if (s->ns[WNS_NET].enabled && !s->ns[WNS_NET].path)
 		CHECK(ch, STEP_LOOPBACK, loopback_up(&ch->err));
+	/* 9a. the parent runs the prestart and createRuntime hooks now, in
+	 * its namespaces; then createContainer hooks run here, in ours,
+	 * still before the pivot (runtime-spec).  The v1 cgroups come first:
+	 * the parent sent them before it ran the hooks. */
+	if (s->hooks.n[WHOOK_PRESTART] || s->hooks.n[WHOOK_CREATE_RUNTIME]) {
+		struct sync_msg m;
+		CHECK(ch, STEP_CGROUP_JOIN, join_v1_cgroups(ch));
+		if (sync_expect(ch->sync, SYNC_HOOKS_DONE, &m, &ch->err) < 0)
+			_exit(125); /* a hook failed: the parent reports it */
+	}
+	if (s->hooks.n[WHOOK_CREATE_CONTAINER])
+		CHECK(ch, STEP_CREATE_HOOKS,
+		      hooks_run_fd(s->hooks.list[WHOOK_CREATE_CONTAINER],
+				   s->hooks.n[WHOOK_CREATE_CONTAINER], ch->state_fd, NULL,
+				   &ch->err) < 0
+			  ? werr_wrap(&ch->err, "createContainer")
+			  : 0);
 	/* 10. into the new root */
 	CHECK(ch, STEP_PIVOT, fs_pivot(&ch->fs, &ch->err));
 	fs_ctx_close(&ch->fs);
+}
+
+/* Steps 11-13: limits, privileges, terminal, working directory. */
+static void drop_privileges(struct child *ch)
+{
+	const struct ward_spec *s = ch->s;
+	struct ward_container *c = ch->c;
+	int keep[4] = {ch->sync, c->opts.release == WARD_RELEASE_FIFO ? c->exec_fifo_fd : -1,
+		       ch->state_fd, c->seccomp_sock};
+
 	/* 11. the v1 cgroups the parent made meanwhile, then a cgroup
 	 * namespace rooted at them (needs CAP_SYS_ADMIN: before the caps go) */
 	CHECK(ch, STEP_CGROUP_JOIN, join_v1_cgroups(ch));
-	if (s->ns[WNS_CGROUP].enabled && !cgroup_born_complete(c->cg))
+	if (s->ns[WNS_CGROUP].enabled && !s->ns[WNS_CGROUP].path &&
+	    (!cgroup_born_complete(c->cg) || ns_user_joined(s)))
 		CHECK(ch, STEP_NAMESPACES,
 		      unshare(CLONE_NEWCGROUP) < 0 ? werr(&ch->err, errno, "cgroup namespace") : 0);
 	CHECK(ch, STEP_RLIMITS, child_set_rlimits(&s->process, &ch->err));
@@ -374,7 +506,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	CHECK(ch, STEP_CAPS, caps_drop_bounding(s->process.caps.bounding, c->cap_last, &ch->err));
 	/* 12. terminal (as container root, before the user switch) */
 	if (s->process.terminal)
-		CHECK(ch, STEP_TTY, tty_child_setup(sync_fd, &s->process, &ch->err));
+		CHECK(ch, STEP_TTY, tty_child_setup(ch->sync, &s->process, &ch->err));
 	else
 		/* a session of our own, so the caller's terminal is not our
 		 * controlling terminal: no TIOCSTI into it (CVE-2017-5226) */
@@ -389,17 +521,49 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
 			  ? werr(&ch->err, errno, "no_new_privs")
 			  : 0);
+	if (s->process.has_umask)
+		umask((mode_t)s->process.umask);
 	CHECK(ch, STEP_CWD, child_enter_cwd(s->process.cwd ? s->process.cwd : "/", &ch->err));
-	CHECK(ch, STEP_FDS,
-	      child_close_fds(sync_fd, c->opts.release == WARD_RELEASE_FIFO ? c->exec_fifo_fd : -1,
-			      &ch->err));
+	CHECK(ch, STEP_FDS, close_fds_except(keep, ARRAY_SIZE(keep), &ch->err));
 	CHECK(ch, STEP_EXEC, child_set_lsm_label(&s->process, &ch->err));
-	/* 13. created: wait to be released */
+}
+
+_Noreturn void child_main(struct ward_container *c, int sync_fd)
+{
+	struct child chs = {
+	    .c = c, .s = c->spec, .sync = sync_fd, .null_fd = -1, .state_fd = -1, .release_fd = -1};
+	struct child *ch = &chs;
+	const struct ward_spec *s = c->spec;
+	int idmapped_root = -1;
+
+	/* the state lock belongs to our parent, not to the container */
+	if (c->state_fd >= 0)
+		close(c->state_fd);
+	/* die with the parent while we are being set up */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	CHECK(ch, STEP_NONE,
+	      child_reset_signals() < 0 ? werr(&ch->err, errno, "reset signals") : 0);
+	enter_container(ch, &idmapped_root);
+	build_root(ch, idmapped_root);
+	drop_privileges(ch);
+	/* 13. created: wait to be released.  A container that outlives its
+	 * creator (the OCI create returns) must stop tying itself to it
+	 * before saying it is ready: the creator may exit at once. */
+	if (!c->opts.kill_with_parent)
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	CHECK(ch, STEP_READY,
 	      sync_send(sync_fd, SYNC_READY) < 0 ? werr(&ch->err, EPIPE, "ready") : 0);
 	wait_release(ch);
-	if (!c->opts.kill_with_parent)
-		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* 13a. startContainer hooks: in the container, before the command */
+	if (s->hooks.n[WHOOK_START_CONTAINER])
+		CHECK(ch, STEP_START_HOOKS,
+		      hooks_run_fd(s->hooks.list[WHOOK_START_CONTAINER],
+				   s->hooks.n[WHOOK_START_CONTAINER], ch->state_fd, NULL,
+				   &ch->err) < 0
+			  ? werr_wrap(&ch->err, "startContainer")
+			  : 0);
+	CHECK(ch, STEP_SECCOMP, prepare_seccomp_msg(ch));
+	closep(&ch->state_fd);
 	/* 14. --init: we stay as PID 1 and reap; the command runs as PID 2 */
 	if (s->init) {
 		pid_t pid = fork();
@@ -409,6 +573,8 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 		}
 		if (pid > 0) {
 			close(sync_fd);
+			closep(&ch->release_fd);
+			closep(&c->seccomp_sock);
 			if (c->bpf.insns) {
 				int listener = -1;
 				seccomp_apply(&c->bpf, &listener, &ch->err);

@@ -64,6 +64,7 @@ enum ward_step {
 	STEP_MASKS,
 	STEP_HOSTNAME,
 	STEP_LOOPBACK,
+	STEP_CREATE_HOOKS,
 	STEP_PIVOT,
 	STEP_RLIMITS,
 	STEP_TTY,
@@ -73,7 +74,9 @@ enum ward_step {
 	STEP_CWD,
 	STEP_FDS,
 	STEP_READY,
+	STEP_START_HOOKS,
 	STEP_INIT,
+	STEP_PERSONALITY,
 	STEP_SECCOMP,
 	STEP_EXEC,
 	STEP__MAX,
@@ -101,6 +104,9 @@ struct ward_container {
 	int exec_fifo_fd;
 	bool born_in_cgroup;
 	bool privileged_exe; /* re-executed from a sealed copy (see selfexe.c) */
+	/* open only during container_create(), for the child to use: */
+	int join_user_fd; /* a user namespace joined by path */
+	int seccomp_sock; /* connected to the seccomp listenerPath (its notify fd goes there) */
 
 	/* failure detail from the child */
 	enum ward_step failed_step;
@@ -121,11 +127,16 @@ struct ward_exit {
 	bool core;
 };
 
+/* Runs the spec's prestart, createRuntime and createContainer hooks; the
+ * startContainer hooks run at the release.  poststart and poststop are the
+ * caller's (runtime/hooks.h). */
 int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		     const struct ward_create_opts *opts, struct ward_container **out,
 		     ward_err *err);
 int container_start(struct ward_container *c, ward_err *err);
-/* Release a container created with WARD_RELEASE_FIFO, from any process. */
+/* Release a container created with WARD_RELEASE_FIFO, from any process.
+ * Returns once its command is executing, or with the error that stopped it
+ * (a startContainer hook, the exec; the container process then exits). */
 int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_err *err);
 /* Block until the container's first process exits (no I/O handling). */
 int container_wait(struct ward_container *c, struct ward_exit *ex, ward_err *err);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -120,6 +122,11 @@ int fs_open_sources(struct fs_ctx *f, ward_err *err)
 	if (f->devnull_fd < 0)
 		return werr(err, errno, "open /dev/null");
 	f->sys_fd = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	{
+		struct statfs sfs;
+		f->selinux =
+		    statfs("/sys/fs/selinux", &sfs) == 0 && (uint32_t)sfs.f_type == SELINUX_MAGIC;
+	}
 	return 0;
 }
 
@@ -480,13 +487,37 @@ static bool parent_exists(int rootfd, const char *dest)
 	return true;
 }
 
+/* linux.mountLabel: the SELinux context of the file systems that take a
+ * context= option.  Without SELinux on the host there is no label to give
+ * (the kernel would refuse the option), so, as crun does, it has no
+ * effect. */
+static bool takes_label(const char *type)
+{
+	static const char *const types[] = {"tmpfs", "devpts", "mqueue", "ramfs", "shm"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (streq(type, types[i]))
+			return true;
+	return false;
+}
+
 static int mount_special(struct fs_ctx *f, const struct ward_mount *m, int tgt, ward_err *err)
 {
 	char tp[FDPATH_MAX];
 	unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	const char *label = f->spec->mount_label;
+	_cleanup_free_ char *labelled = NULL;
+	const char *opts = m->data;
 
+	if (label && f->selinux && takes_label(m->type)) {
+		labelled = m->data && *m->data ? xasprintf("%s,context=\"%s\"", m->data, label)
+					       : xasprintf("context=\"%s\"", label);
+		if (!labelled)
+			return werr(err, ENOMEM, "mount %s", m->destination);
+		opts = labelled;
+	}
 	fdpath(tp, tgt);
-	if (mount(m->source ? m->source : m->type, tp, m->type, flags, m->data) == 0)
+	if (mount(m->source ? m->source : m->type, tp, m->type, flags, opts) == 0)
 		return 0;
 	/* sysfs needs a network namespace of our own in a user namespace;
 	 * without one, the host's /sys is bound read-only instead */
@@ -692,15 +723,29 @@ static int make_node(struct fs_ctx *f, size_t i, ward_err *err)
 			return werr(err, errno, "devices: mknod %s", d->path);
 		if (fchownat(at, slash + 1, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return werr(err, errno, "devices: chown %s", d->path);
+		/* the mode as given, not as our umask left it (chown first: it
+		 * may clear set-id bits) */
+		if (fchmodat(at, slash + 1, d->mode & 07777, 0) < 0)
+			return werr(err, errno, "devices: chmod %s", d->path);
 	}
 	return 0;
 }
 
-static bool has_dev_tmpfs(const struct ward_spec *s)
+/* A /dev bound from elsewhere (the host's) is taken as it is, as runc and
+ * crun do; otherwise the default nodes go into the container's /dev. */
+static bool dev_is_bound(const struct ward_spec *s)
 {
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (streq(s->mounts[i].destination, "/dev") && s->mounts[i].type &&
-		    streq(s->mounts[i].type, "tmpfs"))
+		if (streq(s->mounts[i].destination, "/dev") && is_bind(&s->mounts[i]))
+			return true;
+	return false;
+}
+
+/* A spec device of the same path replaces a default one. */
+static bool in_spec_devices(const struct ward_spec *s, const char *path)
+{
+	for (size_t i = 0; i < s->n_devices; i++)
+		if (streq(s->devices[i].path, path))
 			return true;
 	return false;
 }
@@ -710,15 +755,19 @@ int fs_devices(struct fs_ctx *f, ward_err *err)
 	const struct ward_spec *s = f->spec;
 	int r;
 
-	if (s->default_devices && has_dev_tmpfs(s)) {
+	if (s->default_devices && !dev_is_bound(s)) {
 		for (int i = 0; i < FS_N_DEFAULT_DEVS; i++) {
 			char p[32];
 			snprintf(p, sizeof(p), "/dev/%s", default_devs[i].name);
+			if (in_spec_devices(s, p))
+				continue;
 			r = bind_node(f, f->default_dev_fds[i], p, err);
 			if (r < 0)
 				return r;
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++) {
+			if (in_spec_devices(s, dev_links[i].path))
+				continue;
 			r = make_link(f->rootfd, dev_links[i].path, dev_links[i].target, err);
 			if (r < 0)
 				return r;

@@ -33,6 +33,7 @@ struct fs_ctx {
 	int devnull_fd;
 	int sys_fd;        /* host /sys, for when sysfs cannot be mounted */
 	int idmapped_root; /* --rootfs-idmap: the detached idmapped tree, or -1 */
+	bool selinux;      /* the host runs SELinux: the spec's mount label applies */
 };
 
 void fs_ctx_init(struct fs_ctx *f, const struct ward_spec *spec, const char *rootfs_mnt,

@@ -12,14 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "net/attach.h"
 #include "runtime/caps.h"
 #include "runtime/child.h"
+#include "runtime/hooks.h"
 #include "runtime/idmap.h"
+#include "runtime/namespaces.h"
 #include "runtime/state.h"
 #include "runtime/mounts.h"
 #include "runtime/sync.h"
@@ -27,12 +31,6 @@
 #include "util/log.h"
 #include "util/strutil.h"
 #include "util/syscalls.h"
-
-static const unsigned long ns_clone_flag[WNS__MAX] = {
-    [WNS_USER] = CLONE_NEWUSER,     [WNS_MNT] = CLONE_NEWNS,    [WNS_PID] = CLONE_NEWPID,
-    [WNS_NET] = CLONE_NEWNET,       [WNS_IPC] = CLONE_NEWIPC,   [WNS_UTS] = CLONE_NEWUTS,
-    [WNS_CGROUP] = CLONE_NEWCGROUP, [WNS_TIME] = CLONE_NEWTIME,
-};
 
 static struct ward_container *container_new(const struct ward_ctx *ctx, struct ward_spec *spec,
 					    const struct ward_create_opts *opts)
@@ -49,6 +47,8 @@ static struct ward_container *container_new(const struct ward_ctx *ctx, struct w
 	c->sync_fd = -1;
 	c->pty_master = -1;
 	c->exec_fifo_fd = -1;
+	c->join_user_fd = -1;
+	c->seccomp_sock = -1;
 	c->opts = *opts;
 	if (!c->name) {
 		free(c);
@@ -57,14 +57,64 @@ static struct ward_container *container_new(const struct ward_ctx *ctx, struct w
 	return c;
 }
 
+/* A message to the container process could not be sent: it exited, most
+ * likely after reporting why (a failed step); that report is the error. */
+static int send_failed(struct ward_container *c, int r, ward_err *err)
+{
+	struct sync_msg m;
+
+	if (sync_recv(c->sync_fd, &m, NULL) > 0 && m.type == SYNC_ERROR) {
+		c->failed_step = (enum ward_step)m.step;
+		c->failed_errno = m.errnum;
+		return werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
+	}
+	return werr(err, -r, "sync with container process");
+}
+
+/* OCI cgroupsPath, as runc reads it: an absolute path from each
+ * hierarchy's root, a relative one from our own cgroup; missing parents
+ * are made (and removed with the container). */
+static int cgroups_path(const char *path, char **parent, char **leaf, ward_err *err)
+{
+	_cleanup_free_ char *p = strdup(path);
+	size_t n = p ? strlen(p) : 0;
+	char *slash;
+
+	if (!p)
+		return werr(err, ENOMEM, "cgroup");
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	slash = strrchr(p, '/');
+	*leaf = strdup(slash ? slash + 1 : p);
+	if (slash)
+		*slash = '\0';
+	if (path[0] == '/')
+		*parent = strdup(*p ? p : "/");
+	else
+		*parent = slash ? xasprintf("self/%s", p) : strdup("self");
+	if (!*parent || !*leaf)
+		return werr(err, ENOMEM, "cgroup");
+	if (streq(*leaf, ".") || streq(*leaf, ".."))
+		return werrx(err, EINVAL, "cgroupsPath '%s' does not name a cgroup", path);
+	return 0;
+}
+
 static int plan_cgroup(struct ward_container *c, ward_err *err)
 {
-	_cleanup_free_ char *leaf = xasprintf("ward-%s", c->name);
+	_cleanup_free_ char *leaf = NULL, *own_parent = NULL;
 	const char *parent = c->ctx->cgroup_parent ? c->ctx->cgroup_parent : "ward";
 	int r;
 
-	if (!leaf)
+	/* an empty cgroupsPath, or "/", is no path: ours then */
+	if (c->spec->cgroup_path &&
+	    strspn(c->spec->cgroup_path, "/") < strlen(c->spec->cgroup_path)) {
+		r = cgroups_path(c->spec->cgroup_path, &own_parent, &leaf, err);
+		if (r < 0)
+			return r;
+		parent = own_parent;
+	} else if (!(leaf = xasprintf("ward-%s", c->name))) {
 		return werr(err, ENOMEM, "cgroup");
+	}
 	r = cgroup_plan(parent, leaf, &c->spec->res, &c->cg, err);
 	if (r < 0)
 		return r;
@@ -92,7 +142,7 @@ static int make_cgroup(struct ward_container *c, ward_err *err)
 	n = cgroup_join_fds(c->cg, fds, CG_MAX_HIER);
 	r = sync_send_fds(c->sync_fd, SYNC_CGROUP, fds, n);
 	if (r < 0)
-		return werr(err, -r, "sync with container process");
+		return send_failed(c, r, err);
 	cgroup_close_join_fds(c->cg);
 	return 0;
 }
@@ -119,21 +169,47 @@ static int plan_seccomp(struct ward_container *c, ward_err *err)
 	return 0;
 }
 
-static unsigned long clone_ns_flags(const struct ward_spec *s)
+/* runtime-spec "Seccomp listener": the container process sends its notify
+ * fd, with its state, to the socket at listenerPath.  The socket is
+ * connected here, by the host's root in the host's namespaces; the child
+ * only sends, with sendmsg(), once its filter is loaded: a filter handing
+ * that call (or close) to the listener would wait for it forever. */
+static int connect_seccomp_listener(struct ward_container *c, ward_err *err)
 {
-	unsigned long f = 0;
+	const struct ward_seccomp *sc = c->spec->seccomp;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = -1;
 
-	for (int i = 0; i < WNS__MAX; i++)
-		if (s->ns[i].enabled && !s->ns[i].path)
-			f |= ns_clone_flag[i];
-	return f;
+	if (!sc || !sc->listener_path || !c->bpf.notify)
+		return 0;
+	for (size_t i = 0; i < sc->n_rules; i++) {
+		if (sc->rules[i].action != WSC_NOTIFY)
+			continue;
+		STRV_FOREACH (name, sc->rules[i].names)
+			if (streq(*name, "sendmsg") || streq(*name, "close"))
+				return werrx(err, EINVAL,
+					     "seccomp: SCMP_ACT_NOTIFY for %s cannot be used: the "
+					     "notify fd is handed to the listener with it",
+					     *name);
+	}
+	if (strlen(sc->listener_path) >= sizeof(sa.sun_path))
+		return werrx(err, ENAMETOOLONG, "seccomp listener %s: path too long",
+			     sc->listener_path);
+	memcpy(sa.sun_path, sc->listener_path, strlen(sc->listener_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return werr(err, errno, "seccomp listener: socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return werr(err, errno, "seccomp listener %s", sc->listener_path);
+	c->seccomp_sock = TAKE_FD(fd);
+	return 0;
 }
 
 /* clone3 into the cgroup with a pidfd; plain clone + pidfd_open when
  * clone3 is missing (Linux < 5.3) or refuses CLONE_INTO_CGROUP (< 5.7). */
 static pid_t do_clone(struct ward_container *c, int *pidfd)
 {
-	unsigned long ns = clone_ns_flags(c->spec);
+	unsigned long ns = ns_clone_flags(c->spec);
 	int cgfd = cgroup_clone_fd(c->cg);
 	struct ward_clone_args args = {
 	    .flags = ns | CLONE_PIDFD,
@@ -173,6 +249,90 @@ static int write_id_maps(struct ward_container *c, ward_err *err)
 	if (r < 0)
 		return r;
 	return idmap_write(c->pid, s->gid_maps, s->n_gid_maps, true, err);
+}
+
+/* With a joined user namespace and a new PID namespace, the process we
+ * cloned forks the container process (a child of ours, CLONE_PARENT) and
+ * exits: take the new one over. */
+static int adopt_forked(struct ward_container *c, ward_err *err)
+{
+	struct sync_msg m;
+	siginfo_t si;
+	int fd = -1;
+	int r = sync_recv(c->sync_fd, &m, &fd);
+
+	if (r < 0)
+		return werr(err, -r, "sync with container process");
+	if (r == 0)
+		return werrx(err, EPIPE, "container process exited during setup");
+	if (m.type == SYNC_ERROR) {
+		c->failed_step = (enum ward_step)m.step;
+		c->failed_errno = m.errnum;
+		return werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
+	}
+	if (m.type != SYNC_PID || m.value <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return werrx(err, EPROTO, "sync: unexpected message %u", m.type);
+	}
+	while ((c->pidfd >= 0 ? waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED)
+			      : waitid(P_PID, (id_t)c->pid, &si, WEXITED)) < 0 &&
+	       errno == EINTR)
+		;
+	closep(&c->pidfd);
+	c->pid = (pid_t)m.value;
+	c->pidfd = fd >= 0 ? fd : ward_pidfd_open(c->pid, 0);
+	return 0;
+}
+
+/* The state document for the createContainer and startContainer hooks
+ * and the seccomp listener, which the child cannot make: it does not know
+ * its PID as the host sees it. */
+static int send_state(struct ward_container *c, ward_err *err)
+{
+	const struct ward_spec *s = c->spec;
+	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (c->seccomp_sock < 0 && !s->hooks.n[WHOOK_CREATE_CONTAINER] &&
+	    !s->hooks.n[WHOOK_START_CONTAINER])
+		return 0;
+	r = hooks_state_json(s, c->name, "created", c->pid, &json, err);
+	if (r < 0)
+		return r;
+	fd = hooks_state_memfd(json, err);
+	if (fd < 0)
+		return fd;
+	r = sync_send_fd(c->sync_fd, SYNC_STATE, fd);
+	return r < 0 ? send_failed(c, r, err) : 0;
+}
+
+/* prestart (deprecated) and createRuntime: in our namespaces, while the
+ * container process waits before its pivot_root. */
+static int run_runtime_hooks(struct ward_container *c, ward_err *err)
+{
+	static const enum ward_hook_kind kinds[] = {WHOOK_PRESTART, WHOOK_CREATE_RUNTIME};
+	const struct ward_hooks *h = &c->spec->hooks;
+	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!h->n[WHOOK_PRESTART] && !h->n[WHOOK_CREATE_RUNTIME])
+		return 0;
+	r = hooks_state_json(c->spec, c->name, "created", c->pid, &json, err);
+	if (r < 0)
+		return r;
+	fd = hooks_state_memfd(json, err);
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		r = hooks_run_fd(h->list[kinds[i]], h->n[kinds[i]], fd, c->spec->bundle, err);
+		if (r < 0)
+			return werr_wrap(err, "%s", hooks_kind_name(kinds[i]));
+	}
+	r = sync_send(c->sync_fd, SYNC_HOOKS_DONE);
+	return r < 0 ? send_failed(c, r, err) : 0;
 }
 
 static int wait_ready(struct ward_container *c, ward_err *err)
@@ -242,7 +402,11 @@ static int make_exec_fifo(struct ward_container *c, ward_err *err)
 		return werr(err, errno, "create %s", path);
 	/* the container process opens it as its own user, seen from the host
 	 * through the id maps */
-	if (s->ns[WNS_USER].enabled) {
+	if (ns_user_joined(s)) {
+		int r = ns_userns_host_ids(s->ns[WNS_USER].path, uid, gid, &uid, &gid, err);
+		if (r < 0)
+			return werr_wrap(err, "exec fifo");
+	} else if (s->ns[WNS_USER].enabled) {
 		uid = idmap_to_host(s->uid_maps, s->n_uid_maps, uid);
 		gid = idmap_to_host(s->gid_maps, s->n_gid_maps, gid);
 	}
@@ -258,6 +422,7 @@ int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_er
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s/exec.fifo", ctx->root_dir, name);
 	_cleanup_close_ int fd = -1;
+	struct sync_msg m;
 	char b;
 	ssize_t n;
 
@@ -276,6 +441,94 @@ int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_er
 	if (n != 1)
 		return werrx(err, EIO, "container %s exited before it was started", name);
 	unlink(path);
+	/* the container process keeps its end open until its exec: EOF is
+	 * success; a failure (a startContainer hook, the exec) comes as a
+	 * message first */
+	do
+		n = read(fd, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(m) && m.type == SYNC_ERROR) {
+		m.msg[sizeof(m.msg) - 1] = '\0';
+		return werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
+	}
+	return 0;
+}
+
+/* The container process: cloned from inside the namespaces it joins, with
+ * the sync socket's other end; adopted when it had to fork once more. */
+static int spawn(struct ward_container *c, ward_err *err)
+{
+	struct ns_saved nss;
+	int sv[2] = {-1, -1};
+	int r = sync_pair(sv);
+
+	if (r < 0)
+		return werr(err, -r, "socketpair");
+	ns_saved_init(&nss);
+	r = ns_enter_for_clone(c->spec, &nss, &c->join_user_fd, err);
+	if (r < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	fflush(NULL);
+	c->pid = do_clone(c, &c->pidfd);
+	if (c->pid == 0) {
+		ns_saved_close(&nss);
+		close(sv[0]);
+		child_main(c, sv[1]);
+	}
+	if (c->pid < 0) {
+		ward_err ignored;
+		r = werr(err, errno, "clone");
+		ns_leave(&nss, &ignored);
+	} else {
+		/* back in our own namespaces; the container process keeps these */
+		r = ns_leave(&nss, err);
+	}
+	closep(&c->join_user_fd);
+	close(sv[1]);
+	c->sync_fd = sv[0];
+	if (r < 0)
+		return r;
+	wtime("cloned");
+	return ns_child_forks(c->spec) ? adopt_forked(c, err) : 0;
+}
+
+/* A new user namespace: its maps, then the go-ahead (with the idmapped
+ * root for --rootfs-idmap, which needs the namespace). */
+static int send_id_maps(struct ward_container *c, ward_err *err)
+{
+	const struct ward_spec *s = c->spec;
+	_cleanup_close_ int tree = -1;
+	int r;
+
+	if (!s->ns[WNS_USER].enabled || s->ns[WNS_USER].path)
+		return 0;
+	r = write_id_maps(c, err);
+	if (r < 0)
+		return r;
+	if (s->rootfs_idmap) {
+		r = fs_idmapped_tree(s->rootfs, c->pid, &tree, err);
+		if (r < 0)
+			return r;
+	}
+	r = sync_send_fd(c->sync_fd, SYNC_IDMAP_DONE, tree);
+	return r < 0 ? send_failed(c, r, err) : 0;
+}
+
+static int set_oom_score_adj(struct ward_container *c, ward_err *err)
+{
+	char path[64], v[16];
+	_cleanup_close_ int fd = -1;
+
+	if (!c->spec->process.has_oom_score_adj)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c->pid);
+	snprintf(v, sizeof(v), "%d", c->spec->process.oom_score_adj);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, v, strlen(v)) < 0)
+		return werr(err, errno, "oom_score_adj");
 	return 0;
 }
 
@@ -284,10 +537,15 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		     ward_err *err)
 {
 	struct ward_container *c;
-	int sv[2] = {-1, -1};
 	int r;
 
 	wtime("create");
+	/* the child mounts, and pivots, in its mount namespace: in the
+	 * caller's it would change the host's mount table and root */
+	if (!spec->ns[WNS_MNT].enabled)
+		return werrx(err, EINVAL,
+			     "a container needs a mount namespace of its own (or one joined by "
+			     "path)");
 	r = check_rootfs_access(spec, err);
 	if (r < 0)
 		return r;
@@ -319,60 +577,21 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 		goto fail;
 	wtime("cgroup planned");
 	r = plan_seccomp(c, err);
+	if (r >= 0)
+		r = connect_seccomp_listener(c, err);
 	if (r < 0)
 		goto fail;
 	wtime("seccomp ready");
-	r = sync_pair(sv);
-	if (r < 0) {
-		werr(err, -r, "socketpair");
+	r = spawn(c, err);
+	if (r >= 0)
+		r = send_id_maps(c, err);
+	if (r >= 0)
+		r = send_state(c, err);
+	closep(&c->seccomp_sock); /* the child's now */
+	if (r >= 0)
+		r = set_oom_score_adj(c, err);
+	if (r < 0)
 		goto fail;
-	}
-	fflush(NULL);
-	c->pid = do_clone(c, &c->pidfd);
-	if (c->pid < 0) {
-		r = werr(err, errno, "clone");
-		goto fail;
-	}
-	if (c->pid == 0) {
-		close(sv[0]);
-		child_main(c, sv[1]);
-	}
-	wtime("cloned");
-	close(sv[1]);
-	sv[1] = -1;
-	c->sync_fd = sv[0];
-	sv[0] = -1;
-	if (spec->ns[WNS_USER].enabled && !spec->ns[WNS_USER].path) {
-		r = write_id_maps(c, err);
-		if (r < 0)
-			goto fail;
-		if (spec->rootfs_idmap) {
-			_cleanup_close_ int tree = -1;
-			r = fs_idmapped_tree(spec->rootfs, c->pid, &tree, err);
-			if (r < 0)
-				goto fail;
-			r = sync_send_fd(c->sync_fd, SYNC_IDMAP_DONE, tree);
-		} else {
-			r = sync_send(c->sync_fd, SYNC_IDMAP_DONE);
-		}
-		if (r < 0) {
-			werr(err, -r, "sync with container process");
-			goto fail;
-		}
-	}
-	if (spec->process.has_oom_score_adj) {
-		char path[64], v[16];
-		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c->pid);
-		snprintf(v, sizeof(v), "%d", spec->process.oom_score_adj);
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, v, strlen(v)) < 0) {
-			r = werr(err, errno, "oom_score_adj");
-			if (fd >= 0)
-				close(fd);
-			goto fail;
-		}
-		close(fd);
-	}
 	wtime("id maps written");
 	r = make_cgroup(c, err);
 	if (r < 0)
@@ -382,7 +601,9 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	if (r < 0)
 		goto fail;
 	wtime("network set up");
-	r = wait_ready(c, err);
+	r = run_runtime_hooks(c, err);
+	if (r >= 0)
+		r = wait_ready(c, err);
 	if (r < 0)
 		goto fail;
 	wtime("container ready (created)");
@@ -398,10 +619,8 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	*out = c;
 	return 0;
 fail:
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	closep(&c->join_user_fd);
+	closep(&c->seccomp_sock);
 	{
 		ward_err ignored;
 		container_destroy(c, &ignored);

@@ -23,6 +23,7 @@ static const char *const step_names[STEP__MAX] = {
     [STEP_MASKS] = "mask paths",
     [STEP_HOSTNAME] = "hostname",
     [STEP_LOOPBACK] = "loopback",
+    [STEP_CREATE_HOOKS] = "createContainer hooks",
     [STEP_PIVOT] = "pivot_root",
     [STEP_RLIMITS] = "rlimits",
     [STEP_TTY] = "terminal",
@@ -32,7 +33,9 @@ static const char *const step_names[STEP__MAX] = {
     [STEP_CWD] = "working directory",
     [STEP_FDS] = "close file descriptors",
     [STEP_READY] = "ready",
+    [STEP_START_HOOKS] = "startContainer hooks",
     [STEP_INIT] = "init",
+    [STEP_PERSONALITY] = "personality",
     [STEP_SECCOMP] = "seccomp",
     [STEP_EXEC] = "exec",
 };
@@ -68,6 +71,13 @@ int sync_send_fds(int fd, enum sync_type type, const int *fds, size_t n)
 	struct sync_msg m = {.type = type};
 
 	return send_fds(fd, fds, n, &m, sizeof(m));
+}
+
+int sync_send_pid(int fd, pid_t pid, int pidfd)
+{
+	struct sync_msg m = {.type = SYNC_PID, .value = (int32_t)pid};
+
+	return send_fd(fd, pidfd, &m, sizeof(m));
 }
 
 int sync_expect_fds(int fd, enum sync_type type, int *fds, size_t max, size_t *n, ward_err *err)

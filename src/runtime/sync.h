@@ -9,6 +9,7 @@
 #define WARD_SYNC_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "runtime/container.h"
 
@@ -19,12 +20,16 @@ enum sync_type {
 	SYNC_ERROR,          /* child -> parent: a step failed */
 	SYNC_PTY,            /* child -> parent: the pty master, as SCM_RIGHTS */
 	SYNC_CGROUP,         /* parent -> child: the v1 cgroup files to join, as SCM_RIGHTS */
+	SYNC_STATE,          /* parent -> child: the OCI state document (a memfd) */
+	SYNC_HOOKS_DONE,     /* parent -> child: prestart and createRuntime hooks ran */
+	SYNC_PID,            /* child -> parent: the container process it forked, and its pidfd */
 };
 
 struct sync_msg {
 	uint32_t type;
 	int32_t step;
 	int32_t errnum;
+	int32_t value; /* SYNC_PID: the pid */
 	char msg[600];
 };
 
@@ -32,6 +37,8 @@ int sync_pair(int fds[2]);
 int sync_send(int fd, enum sync_type type);
 int sync_send_fd(int fd, enum sync_type type, int passfd);
 int sync_send_fds(int fd, enum sync_type type, const int *fds, size_t n);
+/* SYNC_PID: pid, with its pidfd (-1: none). */
+int sync_send_pid(int fd, pid_t pid, int pidfd);
 /* Receive a message of `type` with up to `max` fds. */
 int sync_expect_fds(int fd, enum sync_type type, int *fds, size_t max, size_t *n, ward_err *err);
 /* Send an error from the child; msg may be NULL (then the step and errno

@@ -19,19 +19,77 @@ struct ward_spec *spec_new(void)
 
 	if (!s)
 		return NULL;
-	s->res.memory_limit = WARD_UNSET;
-	s->res.memory_swap = WARD_UNSET;
-	s->res.memory_reservation = WARD_UNSET;
-	s->res.memory_swappiness = WARD_UNSET;
-	s->res.cpu_quota = WARD_UNSET;
-	s->res.cpu_period = WARD_UNSET;
-	s->res.cpu_weight = WARD_UNSET;
-	s->res.cpu_shares = WARD_UNSET;
-	s->res.pids_limit = WARD_UNSET;
-	s->res.io_weight = WARD_UNSET;
-	s->res.blkio_weight = WARD_UNSET;
+	spec_resources_init(&s->res);
 	s->stop_signal = SIGTERM;
 	return s;
+}
+
+void spec_resources_init(struct ward_resources *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->memory_limit = WARD_UNSET;
+	res->memory_swap = WARD_UNSET;
+	res->memory_reservation = WARD_UNSET;
+	res->memory_swappiness = WARD_UNSET;
+	res->cpu_quota = WARD_UNSET;
+	res->cpu_period = WARD_UNSET;
+	res->cpu_weight = WARD_UNSET;
+	res->cpu_shares = WARD_UNSET;
+	res->pids_limit = WARD_UNSET;
+	res->io_weight = WARD_UNSET;
+	res->blkio_weight = WARD_UNSET;
+	res->memory_kernel = WARD_UNSET;
+	res->memory_kernel_tcp = WARD_UNSET;
+	res->memory_use_hierarchy = WARD_UNSET;
+	res->cpu_burst = WARD_UNSET;
+	res->cpu_rt_runtime = WARD_UNSET;
+	res->cpu_rt_period = WARD_UNSET;
+	res->cpu_idle = WARD_UNSET;
+	res->blkio_leaf_weight = WARD_UNSET;
+	res->net_cls_classid = WARD_UNSET;
+}
+
+static void kv_free(struct ward_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+void spec_resources_clear(struct ward_resources *res)
+{
+	free(res->cpuset_cpus);
+	free(res->cpuset_mems);
+	for (size_t i = 0; i < res->n_hugepages; i++)
+		free(res->hugepages[i].pagesize);
+	free(res->hugepages);
+	free(res->devices);
+	kv_free(res->unified, res->n_unified);
+	free(res->blkio_weight_devices);
+	for (int k = 0; k < WBLKIO__MAX; k++)
+		free(res->blkio_throttle[k]);
+	for (size_t i = 0; i < res->n_net_prio; i++)
+		free(res->net_prio[i].ifname);
+	free(res->net_prio);
+	for (size_t i = 0; i < res->n_rdma; i++)
+		free(res->rdma[i].device);
+	free(res->rdma);
+	spec_resources_init(res);
+}
+
+void process_clear(struct ward_process *p)
+{
+	strv_free(p->args);
+	strv_free(p->env);
+	free(p->cwd);
+	free(p->groups);
+	free(p->user);
+	free(p->rlimits);
+	free(p->apparmor_profile);
+	free(p->selinux_label);
+	memset(p, 0, sizeof(*p));
 }
 
 void mount_entry_clear(struct ward_mount *m)
@@ -86,6 +144,7 @@ void spec_free(struct ward_spec *s)
 	free(s->hostname);
 	free(s->domainname);
 	free(s->rootfs);
+	free(s->bundle);
 	for (size_t i = 0; i < s->n_mounts; i++)
 		mount_entry_clear(&s->mounts[i]);
 	free(s->mounts);
@@ -103,34 +162,14 @@ void spec_free(struct ward_spec *s)
 		free(s->ns[i].path);
 	free(s->uid_maps);
 	free(s->gid_maps);
-	strv_free(s->process.args);
-	strv_free(s->process.env);
-	free(s->process.cwd);
-	free(s->process.groups);
-	free(s->process.user);
-	free(s->process.rlimits);
-	free(s->process.apparmor_profile);
-	free(s->process.selinux_label);
-	free(s->res.cpuset_cpus);
-	free(s->res.cpuset_mems);
-	for (size_t i = 0; i < s->res.n_hugepages; i++)
-		free(s->res.hugepages[i].pagesize);
-	free(s->res.hugepages);
-	free(s->res.devices);
-	for (size_t i = 0; i < s->res.n_unified; i++) {
-		free(s->res.unified[i].key);
-		free(s->res.unified[i].value);
-	}
-	free(s->res.unified);
+	process_clear(&s->process);
+	spec_resources_clear(&s->res);
 	free(s->cgroup_path);
 	seccomp_free(s->seccomp);
-	for (size_t i = 0; i < s->n_sysctl; i++) {
-		free(s->sysctl[i].key);
-		free(s->sysctl[i].value);
-	}
-	free(s->sysctl);
+	kv_free(s->sysctl, s->n_sysctl);
 	hooks_clear(&s->hooks);
 	free(s->mount_label);
+	kv_free(s->annotations, s->n_annotations);
 	net_spec_free(s->net);
 	free(s);
 }

@@ -105,6 +105,10 @@ struct ward_process {
 	int oom_score_adj;
 	char *apparmor_profile;
 	char *selinux_label;
+	/* OCI process.user.umask: umask(2) before exec; without it the umask
+	 * ward was started with is kept */
+	bool has_umask;
+	uint32_t umask;
 };
 
 struct ward_device_rule {
@@ -122,6 +126,46 @@ struct ward_kv {
 struct ward_hugepage_limit {
 	char *pagesize; /* "2MB" */
 	uint64_t limit;
+};
+
+/* OCI linux.resources.blockIO.weightDevice: v1 blkio.weight_device and
+ * blkio.leaf_weight_device ("MAJOR:MINOR WEIGHT"); v2 io.weight
+ * ("MAJOR:MINOR WEIGHT").  Each weight is WARD_UNSET when not given (at
+ * least one of the two is set). */
+struct ward_blkio_weight_device {
+	int64_t major, minor;
+	int64_t weight;      /* 10..1000 */
+	int64_t leaf_weight; /* 10..1000, v1 only */
+};
+
+/* OCI blockIO throttle*Device: v1 blkio.throttle.{read,write}_{bps,iops}_device,
+ * v2 io.max ("MAJOR:MINOR rbps=.. wbps=.. riops=.. wiops=.."). */
+enum ward_blkio_throttle_kind {
+	WBLKIO_READ_BPS,
+	WBLKIO_WRITE_BPS,
+	WBLKIO_READ_IOPS,
+	WBLKIO_WRITE_IOPS,
+	WBLKIO__MAX,
+};
+
+struct ward_blkio_throttle {
+	int64_t major, minor;
+	uint64_t rate; /* bytes or I/O operations per second */
+};
+
+/* OCI linux.resources.network.priorities: v1 net_prio.ifpriomap
+ * ("IFNAME PRIO"). */
+struct ward_net_prio {
+	char *ifname;
+	uint32_t priority;
+};
+
+/* OCI linux.resources.rdma: rdma.max ("DEVICE hca_handle=N hca_object=N");
+ * a limit is WARD_UNSET when not given ("max"). */
+struct ward_rdma_limit {
+	char *device;
+	int64_t hca_handles;
+	int64_t hca_objects;
 };
 
 /* Resource limits.  Integers are WARD_UNSET when not requested. */
@@ -146,6 +190,28 @@ struct ward_resources {
 	size_t n_devices;
 	struct ward_kv *unified; /* raw cgroup v2 "file = value" pairs */
 	size_t n_unified;
+
+	/* Filled by the OCI face only (src/oci); integers are WARD_UNSET when
+	 * not requested.  Each is a cgroup file the drivers must write or
+	 * refuse with an error, never skip. */
+	int64_t memory_kernel;           /* v1 memory.kmem.limit_in_bytes (deprecated by OCI) */
+	int64_t memory_kernel_tcp;       /* v1 memory.kmem.tcp.limit_in_bytes */
+	int64_t memory_use_hierarchy;    /* v1 memory.use_hierarchy: 0 or 1 */
+	bool memory_check_before_update; /* update: refuse a limit below the current usage */
+	int64_t cpu_burst;               /* microseconds: v1 cpu.cfs_burst_us, v2 cpu.max.burst */
+	int64_t cpu_rt_runtime;          /* microseconds: v1 cpu.rt_runtime_us (-1 = unlimited) */
+	int64_t cpu_rt_period;           /* microseconds: v1 cpu.rt_period_us */
+	int64_t cpu_idle;                /* v2 cpu.idle: 0 or 1 */
+	int64_t blkio_leaf_weight;       /* v1 blkio.leaf_weight, 10..1000 */
+	struct ward_blkio_weight_device *blkio_weight_devices;
+	size_t n_blkio_weight_devices;
+	struct ward_blkio_throttle *blkio_throttle[WBLKIO__MAX];
+	size_t n_blkio_throttle[WBLKIO__MAX];
+	int64_t net_cls_classid; /* v1 net_cls.classid */
+	struct ward_net_prio *net_prio;
+	size_t n_net_prio;
+	struct ward_rdma_limit *rdma;
+	size_t n_rdma;
 };
 
 enum ward_seccomp_action {
@@ -228,6 +294,21 @@ struct ward_hooks {
 
 struct ward_net_spec; /* src/net: interfaces and firewall policy */
 
+/* OCI linux.timeOffsets: the clocks of a new time namespace shifted by this
+ * much (/proc/PID/timens_offsets, "monotonic SECS NANOSECS", written before
+ * the first process enters it); only with ns[WNS_TIME] enabled, no path. */
+enum ward_time_clock {
+	WTIME_MONOTONIC,
+	WTIME_BOOTTIME,
+	WTIME__MAX,
+};
+
+struct ward_time_offset {
+	bool set;
+	int64_t secs;
+	uint32_t nanosecs; /* < 1000000000 */
+};
+
 enum ward_userns_mode {
 	WUSERNS_AUTO,     /* a subordinate range chosen by ward */
 	WUSERNS_HOST,     /* no user namespace: container root is host root */
@@ -279,6 +360,17 @@ struct ward_spec {
 	size_t n_sysctl;
 	struct ward_hooks hooks;
 	char *mount_label;
+	/* OCI: the bundle directory (absolute), reported in the state
+	 * document hooks read on stdin */
+	char *bundle;
+	/* OCI annotations (informational), reported in the state document */
+	struct ward_kv *annotations;
+	size_t n_annotations;
+	/* OCI linux.personality: personality(2) before exec when set
+	 * (PER_LINUX or PER_LINUX32) */
+	bool has_personality;
+	unsigned long personality;
+	struct ward_time_offset time_offsets[WTIME__MAX];
 
 	bool init; /* run ward's minimal reaper as PID 1 */
 	int stop_signal;
@@ -293,6 +385,12 @@ static inline void spec_freep(struct ward_spec **s)
 }
 
 void mount_entry_clear(struct ward_mount *m);
+/* Free what P owns and zero it. */
+void process_clear(struct ward_process *p);
+/* Every limit WARD_UNSET, no lists; and free what RES owns, leaving it
+ * initialised. */
+void spec_resources_init(struct ward_resources *res);
+void spec_resources_clear(struct ward_resources *res);
 /* Append a copy of m (strings duplicated); replaces an entry with the same
  * destination when replace is true. */
 int spec_add_mount(struct ward_spec *s, const struct ward_mount *m, bool replace);
