@@ -49,6 +49,8 @@ int cli_destroy(struct cli_globals *g, int argc, char **argv);
 int cli_ls(struct cli_globals *g, int argc, char **argv);
 int cli_autostart(struct cli_globals *g, int argc, char **argv);
 int cli_teardown(struct cli_globals *g, int argc, char **argv);
+/* The binary run as `ward-oci`: runc's command line (src/cli/oci.c). */
+int cli_oci_main(int argc, char **argv, char **envp);
 
 struct run_settings;
 /* An option a verb adds to the `ward run` options (ward create's

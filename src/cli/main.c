@@ -150,7 +150,12 @@ int main(int argc, char **argv, char **envp)
 	    .envp = envp,
 	};
 	const struct cli_verb *verb;
+	const char *base = strrchr(argv[0], '/');
 	int c;
+
+	/* the same binary as ward-oci speaks runc's command line */
+	if (streq(base ? base + 1 : argv[0], "ward-oci"))
+		return cli_oci_main(argc, argv, envp);
 
 	/* the binary's own path, for processes that must run ward again
 	 * (a started container's teardown); kept across the re-execution

@@ -448,3 +448,157 @@ int manage_last_exit(const struct ward_ctx *ctx, const char *name, int *status, 
 	json_decref(o);
 	return 0;
 }
+
+/* ---- containers nobody holds (the OCI face) ---- */
+
+json_t *manage_state_doc(const struct ward_ctx *ctx, const char *name)
+{
+	return read_state_json(ctx, name);
+}
+
+bool manage_pid_alive(pid_t pid, uint64_t start)
+{
+	char path[64];
+	_cleanup_free_ char *buf = NULL;
+	uint64_t now = 0;
+	const char *p;
+
+	if (pid <= 0 || proc_start_time(pid, &now) < 0 || now != start)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_file(path, &buf, NULL) < 0)
+		return false;
+	/* the state follows the command name, which may hold anything */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
+}
+
+int manage_pidfd_checked(pid_t pid, uint64_t start)
+{
+	int fd;
+
+	if (pid <= 0)
+		return -ESRCH;
+	fd = ward_pidfd_open(pid, 0);
+	if (fd < 0)
+		return -ESRCH;
+	/* checked after the pidfd pins the process: a PID reused in between
+	 * has another start time */
+	if (!manage_pid_alive(pid, start)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+static bool path_is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+int manage_cgroup_from_dirs(char *const *dirs, struct ward_cgroup **out, ward_err *err)
+{
+	struct ward_cgroup *cg = calloc(1, sizeof(*cg));
+	int r;
+
+	if (!cg)
+		return werr(err, ENOMEM, "cgroup");
+	cg->v2_fd = -1;
+	r = cg_system_detect(&cg->sys, err);
+	if (r < 0) {
+		free(cg);
+		return r;
+	}
+	cg->ops = cg->sys.layout == CG_LAYOUT_V2       ? &cg_ops_v2
+		  : cg->sys.layout == CG_LAYOUT_HYBRID ? &cg_ops_hybrid
+						       : &cg_ops_v1;
+	STRV_FOREACH (d, dirs) {
+		/* the cgroup2 mount of a hybrid host may sit below the v1
+		 * ones' parent (/sys/fs/cgroup/unified): test it first */
+		if (cg->sys.v2_mountpoint && !cg->v2_dir &&
+		    path_is_under(*d, cg->sys.v2_mountpoint)) {
+			bool v1 = false;
+			for (size_t i = 0; i < cg->sys.n_v1; i++)
+				v1 = v1 || path_is_under(*d, cg->sys.v1[i].mountpoint);
+			if (!v1) {
+				cg->v2_dir = strdup(*d);
+				cg->v2_created = true;
+				if (!cg->v2_dir)
+					goto nomem;
+				continue;
+			}
+		}
+		for (size_t i = 0; i < cg->sys.n_v1; i++) {
+			struct cg_hier *h = &cg->sys.v1[i];
+			if (h->dir || !path_is_under(*d, h->mountpoint))
+				continue;
+			h->dir = strdup(*d);
+			h->created = true;
+			if (!h->dir)
+				goto nomem;
+			break;
+		}
+	}
+	*out = cg;
+	return 0;
+nomem:
+	cgroup_free(cg);
+	return werr(err, ENOMEM, "cgroup");
+}
+
+char **manage_cgroup_dirs(const struct ward_cgroup *cg)
+{
+	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; cg && i < cg->sys.n_v1; i++)
+		if (cg->sys.v1[i].dir && strv_push(&v, cg->sys.v1[i].dir) < 0)
+			return NULL;
+	if (cg && cg->v2_dir && strv_push(&v, cg->v2_dir) < 0)
+		return NULL;
+	return TAKE_PTR(v);
+}
+
+int manage_destroy_unheld(const struct ward_ctx *ctx, const char *name, char *const *cgroup_dirs,
+			  ward_err *err)
+{
+	struct ward_container *c = calloc(1, sizeof(*c));
+	json_t *st = read_state_json(ctx, name);
+	int r;
+
+	if (!c) {
+		json_decref(st);
+		return werr(err, ENOMEM, "delete");
+	}
+	c->ctx = ctx;
+	c->name = strdup(name);
+	c->state_dir = xasprintf("%s/%s", ctx->root_dir, name);
+	c->rootfs_mnt = xasprintf("%s/%s/rootfs", ctx->root_dir, name);
+	c->sync_fd = c->pty_master = c->exec_fifo_fd = c->pidfd = c->state_fd = -1;
+	if (st) {
+		/* not our child: container_destroy() must not wait for it */
+		int fd = manage_pidfd_checked(
+		    (pid_t)json_integer_value(json_object_get(st, "pid")),
+		    (uint64_t)json_integer_value(json_object_get(st, "pid_start")));
+		if (fd >= 0) {
+			ward_pidfd_send_signal(fd, SIGKILL, NULL, 0);
+			close(fd);
+		}
+		json_decref(st);
+	}
+	if (!c->name || !c->state_dir || !c->rootfs_mnt) {
+		container_free(c);
+		return werr(err, ENOMEM, "delete");
+	}
+	if (cgroup_dirs && cgroup_dirs[0] &&
+	    manage_cgroup_from_dirs(cgroup_dirs, &c->cg, err) < 0) {
+		container_free(c);
+		return -err->code;
+	}
+	r = container_destroy(c, err);
+	container_free(c);
+	return r;
+}

@@ -22,6 +22,7 @@
 #define WARD_MANAGE_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -75,5 +76,31 @@ int manage_wait_released(const struct ward_ctx *ctx, const char *name, int timeo
 
 /* The last run of a stored container: "status" and "stopped" (epoch). */
 int manage_last_exit(const struct ward_ctx *ctx, const char *name, int *status, long long *when);
+
+/* ---- containers nobody holds (the OCI face) ----
+ * `ward-oci create` returns while the container waits for `start`, so no
+ * process holds its state directory and the flock says nothing: the
+ * container's liveness is its first process, identified by PID and start
+ * time. */
+
+/* ROOT/NAME/state.json as written (NULL when absent or unreadable). */
+json_t *manage_state_doc(const struct ward_ctx *ctx, const char *name);
+/* Does PID still run with that start time?  A zombie does not: it has
+ * exited and waits only for its parent (the client's subreaper). */
+bool manage_pid_alive(pid_t pid, uint64_t start);
+/* A pidfd for PID if manage_pid_alive(), else -ESRCH. */
+int manage_pidfd_checked(pid_t pid, uint64_t start);
+/* Re-open a cgroup recorded as its directories (one per hierarchy, as
+ * manage_cgroup_dirs() lists them): cgroup_destroy() then kills what is left and
+ * removes them. */
+int manage_cgroup_from_dirs(char *const *dirs, struct ward_cgroup **out, ward_err *err);
+/* The directories of a cgroup, in every hierarchy it has one (NULL on
+ * ENOMEM). */
+char **manage_cgroup_dirs(const struct ward_cgroup *cg);
+/* Tear down a container nobody holds: SIGKILL for its first process (if
+ * it is still that process), what is left in its cgroup, the cgroup, the
+ * state directory.  Already gone is success, so it can run again. */
+int manage_destroy_unheld(const struct ward_ctx *ctx, const char *name, char *const *cgroup_dirs,
+			  ward_err *err);
 
 #endif
