@@ -67,6 +67,18 @@ def monitors(w):
     return found
 
 
+def wait_monitors(w, n, timeout=10):
+    """The monitors of this root once there are N: `ward start` returns when
+    the container runs, a moment before its monitor process has executed
+    ward-monitor (and after a stop, the monitor may still be tearing down)."""
+    deadline = time.time() + timeout
+    found = monitors(w)
+    while len(found) != n and time.time() < deadline:
+        time.sleep(0.02)
+        found = monitors(w)
+    return found
+
+
 @pytest.fixture
 def lw(ward):
     """ward, plus: every container created is stopped and destroyed at the
@@ -78,7 +90,7 @@ def lw(ward):
         ward.run("stop", name, "-t", "0")
         ward.run("destroy", name, "-f")
     assert not store_empty(ward), store_empty(ward)
-    assert not monitors(ward), f"monitors left: {monitors(ward)}"
+    assert not wait_monitors(ward, 0), f"monitors left: {monitors(ward)}"
 
 
 def create(w, name, *args, cmd=SLEEP, bind_wtest=True, runner=None):
@@ -182,7 +194,7 @@ def test_lifecycle_per_template(lw, tmp_path, template):
     assert st["state"] == "stopped"
     assert "last_exit_status" in st
     assert not leftovers(w), leftovers(w)
-    assert not monitors(w)
+    assert not wait_monitors(w, 0)
     ok(w.run("destroy", "c1"))
     w.created.remove("c1")
     assert not store_empty(w), store_empty(w)
@@ -378,7 +390,7 @@ def test_two_starts_at_once(lw):
         assert [p.returncode for p in procs] == [0, 0], outs
         said = [e for _, e in outs if "already running" in e]
         assert len(said) == 1, outs
-        assert len(monitors(w)) == 1
+        assert len(wait_monitors(w, 1)) == 1
         ok(w.run("stop", "twice", "-t", "0"))
     assert not leftovers(w)
 
@@ -618,14 +630,14 @@ def test_crash_at_every_start_step_then_gc(ward, sb):
             ok(sb.run("gc"))
             problems = sb.leftovers() + leftovers(w)
             assert not problems, f"after a crash at '{point}': {problems}"
-            assert not monitors(w), point
+            assert not wait_monitors(w, 0), point
             # and it starts normally afterwards
             ok(sb.run("start", "cr"))
             ok(sb.run("stop", "cr", "-t", "0"))
         # the monitor itself killed: the container goes with it
         ok(sb.run("start", "cr"))
         pid = state(sb, "cr")["pid"]
-        for m in monitors(w):
+        for m in wait_monitors(w, 1):
             os.kill(m, signal.SIGKILL)
         deadline = time.time() + 10
         while Path(f"/proc/{pid}").exists() and time.time() < deadline:
@@ -709,3 +721,19 @@ def test_tarball_escapes_refused(lw, tmp_path, kind):
     assert not (tmp_path / "escaped").exists()
     assert not Path("/tmp/ward-abs-escape").exists()
     assert not store_empty(w)
+
+
+def test_reclaim_leaves_the_network_alone_without_a_network(ward, sb):
+    """destroy (and gc) reclaim what a container's network left in the
+    caller's network namespace only if its state says it had one: a link
+    of someone else's that happens to carry the name ward would give the
+    container's host veth survives a container without a network."""
+    sb.in_host("ip", "link", "add", "wv-nonet", "type", "veth", "peer", "name", "xx-nonet")
+    try:
+        ok(sb.run("create", "nonet", "--bind", f"{WTEST}:/wtest:ro", "--", "/wtest", "exit", "0"))
+        ok(sb.run("start", "nonet"))
+        ok(sb.run("destroy", "-f", "nonet"))
+        links = sb.in_host("ip", "-o", "link", "show").stdout
+        assert "wv-nonet" in links, "ward deleted a link it never made"
+    finally:
+        sb.in_host("ip", "link", "del", "wv-nonet", check=False)
