@@ -154,6 +154,16 @@ void oci_close_inherited_fds(int preserve)
 {
 	unsigned int from = 3 + (unsigned int)(preserve > 0 ? preserve : 0);
 
+	/* a hole among the preserved fds is filled, so that no fd of ours
+	 * lands there and reaches the container with them */
+	for (unsigned int fd = 3; fd < from; fd++)
+		if (fcntl((int)fd, F_GETFD) < 0 && errno == EBADF) {
+			int null = open("/dev/null", O_RDWR);
+			if (null >= 0 && null != (int)fd) {
+				dup2(null, (int)fd);
+				close(null);
+			}
+		}
 	if (ward_close_range(from, ~0U, 0) == 0)
 		return;
 	for (unsigned int fd = from; fd < 65536; fd++)

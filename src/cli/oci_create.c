@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -104,10 +103,6 @@ static int parse_create(struct oci_globals *g, int argc, char **argv, const char
 	if (optind != argc - 1)
 		return oci_usage(g, verb, synopsis);
 	a->id = argv[optind];
-	/* the runtime closes every fd but 0-2 in the container process: an
-	 * fd the caller means for it would silently not arrive */
-	if (a->preserve_fds > 0)
-		return oci_fail(g, a->id, "--preserve-fds: not supported yet (only 0)");
 	if (!oci_id_valid(a->id))
 		return oci_fail(g, NULL,
 				"invalid container ID '%s' (letters, digits, _ + - . only; at most "
@@ -228,6 +223,7 @@ static int create_container(struct oci_globals *g, const struct create_args *a, 
 	}
 	if (spec->process.terminal)
 		opts.stdio[0] = opts.stdio[1] = opts.stdio[2] = -1;
+	opts.preserve_fds = (unsigned int)a->preserve_fds;
 	r = container_create(&g->ctx, spec, &opts, &c, &err);
 	if (r < 0) {
 		json_decref(config);
@@ -290,36 +286,9 @@ static const char *not_startable(enum oci_status s)
 	return "cannot start a container that has stopped";
 }
 
-static void wake(int sig)
-{
-	(void)sig;
-}
-
-/* container_release_fifo() blocks opening the FIFO until the container's
- * process opens its end; should that process die first, nobody ever
- * would.  A timer interrupts the open now and then to check. */
 static int release_fifo(struct oci_globals *g, const struct oci_record *r, ward_err *err)
 {
-	struct sigaction sa = {.sa_handler = wake}, old_sa;
-	struct itimerval tick = {{0, 100000}, {0, 100000}}, off = {{0, 0}, {0, 0}};
-	int rc;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old_sa); /* no SA_RESTART: open fails with EINTR */
-	setitimer(ITIMER_REAL, &tick, NULL);
-	for (;;) {
-		rc = container_release_fifo(&g->ctx, r->id, err);
-		if (rc != -EINTR)
-			break;
-		if (!manage_pid_alive(r->pid, r->pid_start)) {
-			rc = werrx(err, ESRCH,
-				   "the container's process exited before it was started");
-			break;
-		}
-	}
-	setitimer(ITIMER_REAL, &off, NULL);
-	sigaction(SIGALRM, &old_sa, NULL);
-	return rc;
+	return container_release_fifo(&g->ctx, r->id, r->pid, r->pid_start, err);
 }
 
 static int release(struct oci_globals *g, const char *id)

@@ -131,7 +131,8 @@ static int parse_exec(struct oci_globals *g, int argc, char **argv, struct exec_
 			a->no_new_privs = true;
 			break;
 		case 'f':
-			if (parse_int(optarg, &a->preserve_fds) < 0 || a->preserve_fds < 0)
+			if (parse_int(optarg, &a->preserve_fds) < 0 || a->preserve_fds < 0 ||
+			    a->preserve_fds > 1024)
 				r = -EINVAL;
 			break;
 		case 'a':
@@ -330,7 +331,7 @@ static int take_terminal(int slave, ward_err *err)
 }
 
 static _Noreturn void waiter(struct oci_globals *g, const struct oci_record *r,
-			     const struct ward_spec *s, int slave)
+			     const struct ward_spec *s, int slave, unsigned int preserve_fds)
 {
 	struct enter_opts eo = {
 	    .ctx = &g->ctx,
@@ -339,6 +340,7 @@ static _Noreturn void waiter(struct oci_globals *g, const struct oci_record *r,
 	    .pid = r->pid,
 	    .argv = s->process.args,
 	    .tty = s->process.terminal,
+	    .preserve_fds = preserve_fds,
 	};
 	ward_err err = {0};
 	int rc;
@@ -375,11 +377,7 @@ int oci_exec(struct oci_globals *g, int argc, char **argv)
 		exec_args_clear(&a);
 		return rc;
 	}
-	if (a.preserve_fds > 0) {
-		exec_args_clear(&a);
-		return oci_fail(g, a.id, "exec: --preserve-fds is not supported by exec");
-	}
-	oci_close_inherited_fds(0);
+	oci_close_inherited_fds(a.preserve_fds);
 	if (oci_record_load(g, a.id, &r, &err) < 0) {
 		exec_args_clear(&a);
 		return oci_fail_err(g, NULL, &err);
@@ -419,7 +417,7 @@ int oci_exec(struct oci_globals *g, int argc, char **argv)
 	if (pid < 0) {
 		rc = oci_fail(g, a.id, "exec: fork: %s", strerror(errno));
 	} else if (pid == 0) {
-		waiter(g, &r, s, slave);
+		waiter(g, &r, s, slave, (unsigned int)a.preserve_fds);
 	} else if (a.pid_file && oci_write_pid_file(a.pid_file, pid, &err) < 0) {
 		kill(pid, SIGKILL);
 		rc = oci_fail_err(g, a.id, &err);

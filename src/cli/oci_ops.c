@@ -206,13 +206,15 @@ int oci_update(struct oci_globals *g, int argc, char **argv)
 			file = optarg;
 		else if (c == '?' || c == ':')
 			rc = oci_usage(g, "update", synopsis);
-		else if (set_flag(&res, c, optarg, &err) < 0)
-			rc = oci_fail_err(g, NULL, &err);
 	}
 	if (!rc && optind != argc - 1)
 		rc = oci_usage(g, "update", synopsis);
 	if (!rc && file && read_resources(file, &res, &err) < 0)
 		rc = oci_fail_err(g, NULL, &err);
+	/* as runc: the flags override what the file says */
+	for (optind = 0; rc == 0 && (c = getopt_long(argc, argv, "+r:", opts, NULL)) != -1;)
+		if (c != 'R' && c != 'r' && set_flag(&res, c, optarg, &err) < 0)
+			rc = oci_fail_err(g, NULL, &err);
 	if (!rc && (lock = manage_lock(&g->ctx, argv[optind], &err)) < 0)
 		rc = oci_fail_err(g, argv[optind], &err);
 	if (!rc && oci_record_load(g, argv[optind], &r, &err) < 0)

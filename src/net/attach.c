@@ -600,14 +600,37 @@ static int configure_inside(struct nl_sock *cnl, struct net_attachment *a, bool 
 	return 0;
 }
 
+/* Whether NAME's state records a network (an attachment in "net"). */
+static bool state_had_network(const struct ward_ctx *ctx, const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s/state.json", ctx->root_dir, name);
+	json_t *o = p ? json_load_file(p, 0, NULL) : NULL;
+	json_t *net = json_object_get(o, "net");
+	bool had = json_is_array(net) && json_array_size(net) > 0;
+
+	json_decref(o);
+	return had;
+}
+
 int net_reclaim(const struct ward_ctx *ctx, const char *name, ward_err *err)
+{
+	return net_reclaim_as(ctx, name, state_had_network(ctx, name), err);
+}
+
+int net_reclaim_as(const struct ward_ctx *ctx, const char *name, bool had_network, ward_err *err)
 {
 	struct fw_ctx *fw = NULL;
 	struct nl_sock *nl = NULL;
 	_cleanup_strv_ char **nets = NULL;
 	ward_err e;
-	int r;
+	int r = 0;
 
+	/* The firewall and the host veths live in the caller's network
+	 * namespace: touch them only for a container whose state says it had
+	 * a network there.  (Without a state, `ward gc` still purges the
+	 * firewall objects of every container that is not alive.) */
+	if (!had_network)
+		goto leases;
 	r = fw_open(&fw, err);
 	if (r >= 0) {
 		r = fw_container_purge(fw, name, err);
@@ -628,6 +651,8 @@ int net_reclaim(const struct ward_ctx *ctx, const char *name, ward_err *err)
 		}
 		nl_close(nl);
 	}
+leases:
+	/* leases and published ports are files of the state root */
 	if (network_list(ctx, &nets, &e) == 0)
 		STRV_FOREACH (n, nets)
 			ipam_release(ctx, *n, name, &e);

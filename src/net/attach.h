@@ -67,6 +67,9 @@ void net_plan_free(struct net_plan *p);
  * and published ports.  Used at the next start of the same name and by
  * `ward gc`.  Only the firewall's failure is reported. */
 int net_reclaim(const struct ward_ctx *ctx, const char *name, ward_err *err);
+/* The same when the caller knows whether the dead container had a network
+ * (its state may be gone already). */
+int net_reclaim_as(const struct ward_ctx *ctx, const char *name, bool had_network, ward_err *err);
 /* Remove the firewall objects of every container that has some but is not
  * running under ctx's root; *removed (may be NULL) gets their names. */
 int net_gc_firewall(const struct ward_ctx *ctx, char ***removed, ward_err *err);

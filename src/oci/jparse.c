@@ -15,6 +15,7 @@
 #include "oci/oci_json.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
+#include "util/log.h"
 #include "util/strutil.h"
 
 /* ------------------------------------------------------------------ */
@@ -227,11 +228,15 @@ int jp_check_keys(const struct jp *p, const char *path, json_t *obj, const char 
 
 		for (size_t i = 0; known[i] && !ok; i++)
 			ok = streq(known[i], key);
-		if (!ok) {
+		/* runtime-spec (config.md, "Extensibility"): a runtime MUST
+		 * NOT error on an unknown property but ignore it.  Keys the
+		 * spec defines and ward cannot honour are in the callers'
+		 * lists and refused there by name. */
+		if (!ok && ward_log_enabled(WLOG_DEBUG)) {
 			char kpath[JP_PATH_MAX];
 
 			jp_key(kpath, path, key);
-			return jp_fail(p, kpath, "unknown key");
+			wdebug("%s: %s: unknown key, ignored", p->name, kpath);
 		}
 	}
 	return 0;

@@ -38,7 +38,9 @@ const char *jp_quote(const char *s, char buf[72]);
 
 /* OBJ's member KEY; NULL when absent or JSON null. */
 json_t *jp_get(json_t *obj, const char *key);
-/* OBJ must be an object whose keys are all in KNOWN (NULL-terminated). */
+/* OBJ must be an object; a key not in KNOWN (NULL-terminated) is ignored
+ * and logged at debug level (runtime-spec: unknown properties MUST be
+ * ignored). */
 int jp_check_keys(const struct jp *p, const char *path, json_t *obj, const char *const *known);
 int jp_object(const struct jp *p, const char *path, json_t *v);
 int jp_array(const struct jp *p, const char *path, json_t *v);

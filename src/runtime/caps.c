@@ -56,10 +56,15 @@ int caps_apply(const struct ward_caps *c, int last_cap, ward_err *err)
 		return werr(err, errno, "set capabilities");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return werr(err, errno, "clear ambient capabilities");
+	/* The kernel raises an ambient capability only if it is both
+	 * permitted and inheritable.  `runc spec` and `crun spec` list
+	 * ambient capabilities without inheritable ones, and both runtimes
+	 * skip those that cannot be raised rather than fail: so do we. */
 	for (int i = 0; i <= last_cap; i++) {
 		if (!(c->ambient & (1ULL << i)))
 			continue;
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0 && errno != EPERM &&
+		    errno != EINVAL)
 			return werr(err, errno, "raise ambient %s", caps_to_name(i));
 	}
 	return 0;

@@ -366,6 +366,19 @@ int cg_mkdir_parents(const char *top, const char *dir,
 	}
 }
 
+int cg_rdma_line(const struct ward_rdma_limit *l, char *buf, size_t len)
+{
+	char h[24] = "max", o[24] = "max";
+	int n;
+
+	if (l->hca_handles != WARD_UNSET)
+		snprintf(h, sizeof(h), "%" PRId64, l->hca_handles);
+	if (l->hca_objects != WARD_UNSET)
+		snprintf(o, sizeof(o), "%" PRId64, l->hca_objects);
+	n = snprintf(buf, len, "%s hca_handle=%s hca_object=%s", l->device, h, o);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 void cg_rmdir_parents(const char *dir, int n)
 {
 	_cleanup_free_ char *path = strdup(dir);

@@ -154,12 +154,19 @@ int cg_rmdir_retry(const char *dir);
  * were made, or < 0. */
 int cg_mkdir_parents(const char *top, const char *dir,
 		     int (*on_made)(const char *dir, ward_err *err), ward_err *err);
+/* "DEVICE hca_handle=N hca_object=N" ("max" where unset) for rdma.max;
+ * < 0 when it does not fit. */
+int cg_rdma_line(const struct ward_rdma_limit *l, char *buf, size_t len);
 /* Remove the N deepest levels of DIR, each only if empty. */
 void cg_rmdir_parents(const char *dir, int n);
 
 extern const struct cg_ops cg_ops_v1;
 extern const struct cg_ops cg_ops_v2;
 extern const struct cg_ops cg_ops_hybrid;
+
+/* Whether a container with limits RES joins the v1 hierarchy H (only
+ * h->controllers is read). */
+bool cg_v1_hier_wanted(const struct cg_hier *h, const struct ward_resources *res);
 
 /* driver internals exposed for the hybrid driver */
 int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, ward_err *err);

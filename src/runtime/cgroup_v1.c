@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "runtime/cgroup.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
+#include "util/log.h"
 #include "util/strutil.h"
 
 static bool hier_has(const struct cg_hier *h, const char *controller)
@@ -55,7 +57,7 @@ static struct cg_hier *find_hier(struct ward_cgroup *cg, const char *controller)
  * (a cpuset mkdir ~0.5 ms here) and are joined only when asked for:
  * devices when there are device rules (a container without a user
  * namespace), blkio for an I/O weight, cpuset, hugetlb. */
-static bool hier_wanted(const struct cg_hier *h, const struct ward_resources *res)
+bool cg_v1_hier_wanted(const struct cg_hier *h, const struct ward_resources *res)
 {
 	static const char *const always[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
 
@@ -70,8 +72,17 @@ static bool hier_wanted(const struct cg_hier *h, const struct ward_resources *re
 		return true;
 	if (res->n_devices && hier_has(h, "devices"))
 		return true;
-	if ((res->io_weight != WARD_UNSET || res->blkio_weight != WARD_UNSET) &&
+	if ((res->io_weight != WARD_UNSET || res->blkio_weight != WARD_UNSET ||
+	     res->blkio_leaf_weight != WARD_UNSET || res->n_blkio_weight_devices ||
+	     res->n_blkio_throttle[WBLKIO_READ_BPS] || res->n_blkio_throttle[WBLKIO_WRITE_BPS] ||
+	     res->n_blkio_throttle[WBLKIO_READ_IOPS] || res->n_blkio_throttle[WBLKIO_WRITE_IOPS]) &&
 	    hier_has(h, "blkio"))
+		return true;
+	if (res->net_cls_classid != WARD_UNSET && hier_has(h, "net_cls"))
+		return true;
+	if (res->n_net_prio && hier_has(h, "net_prio"))
+		return true;
+	if (res->n_rdma && hier_has(h, "rdma"))
 		return true;
 	return false;
 }
@@ -179,7 +190,7 @@ int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, w
 			}
 			continue;
 		}
-		h->wanted = hier_wanted(h, cg->create_res);
+		h->wanted = cg_v1_hier_wanted(h, cg->create_res);
 		if (!h->wanted)
 			continue;
 		base = parent_dir(h, parent);
@@ -243,6 +254,15 @@ static int apply_memory(struct ward_cgroup *cg, const struct ward_resources *res
 	if (!h)
 		return 0;
 	if (res->memory_limit != WARD_UNSET) {
+		int64_t usage;
+		if (res->memory_check_before_update && res->memory_limit >= 0 &&
+		    cg_read_i64(h->dir, "memory.usage_in_bytes", NULL, &usage) == 0 &&
+		    usage > res->memory_limit)
+			return werrx(err, EBUSY,
+				     "cgroup: memory limit %" PRId64
+				     " is below the current usage %" PRId64
+				     " (linux.resources.memory.checkBeforeUpdate)",
+				     res->memory_limit, usage);
 		r = write_i64(h->dir, "memory.limit_in_bytes", res->memory_limit, err);
 		if (r < 0)
 			return r;
@@ -405,13 +425,220 @@ static int apply_pids_hugetlb(struct ward_cgroup *cg, const struct ward_resource
 	return 0;
 }
 
+/*
+ * The OCI face's less common limits: each is one cgroup file.  A limit
+ * that is set is written, or refused with an error naming its config.json
+ * key when this host has no controller or no file for it (memory.kmem.*
+ * went away in kernel 6.x); none is skipped.
+ */
+struct v1_file {
+	const char *key; /* in linux.resources */
+	const char *controller;
+	const char *file;
+	size_t off; /* of the int64_t in struct ward_resources */
+};
+
+#define RES_OFF(field) offsetof(struct ward_resources, field)
+
+static const struct v1_file v1_files[] = {
+    {"memory.useHierarchy", "memory", "memory.use_hierarchy", RES_OFF(memory_use_hierarchy)},
+    {"memory.kernel", "memory", "memory.kmem.limit_in_bytes", RES_OFF(memory_kernel)},
+    {"memory.kernelTCP", "memory", "memory.kmem.tcp.limit_in_bytes", RES_OFF(memory_kernel_tcp)},
+    {"cpu.burst", "cpu", "cpu.cfs_burst_us", RES_OFF(cpu_burst)},
+    /* the period first: a runtime above the current period is refused */
+    {"cpu.realtimePeriod", "cpu", "cpu.rt_period_us", RES_OFF(cpu_rt_period)},
+    {"cpu.realtimeRuntime", "cpu", "cpu.rt_runtime_us", RES_OFF(cpu_rt_runtime)},
+    {"cpu.idle", "cpu", "cpu.idle", RES_OFF(cpu_idle)},
+    {"blockIO.leafWeight", "blkio", "blkio.leaf_weight", RES_OFF(blkio_leaf_weight)},
+    {"network.classID", "net_cls", "net_cls.classid", RES_OFF(net_cls_classid)},
+};
+
+static int64_t res_i64(const struct ward_resources *res, size_t off)
+{
+	int64_t v;
+
+	memcpy(&v, (const char *)res + off, sizeof(v));
+	return v;
+}
+
+/* The directory of CONTROLLER's hierarchy holding FILE, or an error naming
+ * the key. */
+static int v1_target(struct ward_cgroup *cg, const char *key, const char *controller,
+		     const char *file, const char **dir, ward_err *err)
+{
+	struct cg_hier *h = find_hier(cg, controller);
+
+	if (!h)
+		return werrx(err, ENOTSUP,
+			     "cgroup: linux.resources.%s needs the %s controller, which this "
+			     "host does not have mounted",
+			     key, controller);
+	if (!file_exists_in(h->dir, file))
+		return werrx(err, ENOTSUP,
+			     "cgroup: linux.resources.%s needs %s, which this kernel does not "
+			     "have",
+			     key, file);
+	*dir = h->dir;
+	return 0;
+}
+
+static int v1_write_key(struct ward_cgroup *cg, const char *key, const char *controller,
+			const char *file, const char *value, ward_err *err)
+{
+	const char *dir;
+	int r = v1_target(cg, key, controller, file, &dir, err);
+
+	if (r >= 0 && (r = cg_write(dir, file, value, err)) < 0)
+		werr_wrap(err, "linux.resources.%s", key);
+	return r;
+}
+
+static int apply_blkio_devices(struct ward_cgroup *cg, const struct ward_resources *res,
+			       ward_err *err)
+{
+	static const char *const throttle[WBLKIO__MAX][2] = {
+	    [WBLKIO_READ_BPS] = {"blockIO.throttleReadBpsDevice", "blkio.throttle.read_bps_device"},
+	    [WBLKIO_WRITE_BPS] = {"blockIO.throttleWriteBpsDevice",
+				  "blkio.throttle.write_bps_device"},
+	    [WBLKIO_READ_IOPS] = {"blockIO.throttleReadIOPSDevice",
+				  "blkio.throttle.read_iops_device"},
+	    [WBLKIO_WRITE_IOPS] = {"blockIO.throttleWriteIOPSDevice",
+				   "blkio.throttle.write_iops_device"},
+	};
+	char buf[96];
+	int r;
+
+	for (size_t i = 0; i < res->n_blkio_weight_devices; i++) {
+		const struct ward_blkio_weight_device *d = &res->blkio_weight_devices[i];
+		struct cg_hier *h = find_hier(cg, "blkio");
+		const char *file = h && !file_exists_in(h->dir, "blkio.weight_device") &&
+					   file_exists_in(h->dir, "blkio.bfq.weight_device")
+				       ? "blkio.bfq.weight_device"
+				       : "blkio.weight_device";
+
+		if (d->weight != WARD_UNSET) {
+			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRId64, d->major,
+				 d->minor, d->weight);
+			r = v1_write_key(cg, "blockIO.weightDevice", "blkio", file, buf, err);
+			if (r < 0)
+				return r;
+		}
+		if (d->leaf_weight != WARD_UNSET) {
+			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRId64, d->major,
+				 d->minor, d->leaf_weight);
+			r = v1_write_key(cg, "blockIO.weightDevice", "blkio",
+					 "blkio.leaf_weight_device", buf, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (int k = 0; k < WBLKIO__MAX; k++)
+		for (size_t i = 0; i < res->n_blkio_throttle[k]; i++) {
+			const struct ward_blkio_throttle *t = &res->blkio_throttle[k][i];
+
+			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, t->major,
+				 t->minor, t->rate);
+			r = v1_write_key(cg, throttle[k][0], "blkio", throttle[k][1], buf, err);
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
+static int apply_net_rdma(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
+{
+	char buf[160];
+	int r;
+
+	for (size_t i = 0; i < res->n_net_prio; i++) {
+		snprintf(buf, sizeof(buf), "%s %" PRIu32, res->net_prio[i].ifname,
+			 res->net_prio[i].priority);
+		r = v1_write_key(cg, "network.priorities", "net_prio", "net_prio.ifpriomap", buf,
+				 err);
+		if (r < 0)
+			return r;
+	}
+	/* on a hybrid host rdma may be a cgroup2 controller: the v2 half
+	 * writes it then */
+	if (res->n_rdma && !find_hier(cg, "rdma") && cg->sys.layout == CG_LAYOUT_HYBRID &&
+	    cg->sys.v2_controllers && strstr(cg->sys.v2_controllers, "rdma"))
+		return 0;
+	for (size_t i = 0; i < res->n_rdma; i++) {
+		r = cg_rdma_line(&res->rdma[i], buf, sizeof(buf));
+		if (r < 0)
+			return werrx(err, EINVAL,
+				     "cgroup: linux.resources.rdma: device name too long");
+		r = v1_write_key(cg, "rdma", "rdma", "rdma.max", buf, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int apply_extra(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
+{
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(v1_files); i++) {
+		const struct v1_file *f = &v1_files[i];
+		int64_t v = res_i64(res, f->off);
+		const char *dir;
+
+		if (v == WARD_UNSET)
+			continue;
+		r = v1_target(cg, f->key, f->controller, f->file, &dir, err);
+		if (r < 0)
+			return r;
+		r = write_i64(dir, f->file, v, err);
+		if (r < 0)
+			return werr_wrap(err, "linux.resources.%s", f->key);
+		/* since 5.16 the kernel takes a kmem limit and does not enforce
+		 * it (memory.kmem.limit_in_bytes reads back unlimited): say so */
+		if (f->off == RES_OFF(memory_kernel)) {
+			int64_t now;
+			if (cg_read_i64(dir, f->file, NULL, &now) == 0 && now != v)
+				wwarn("cgroup: linux.resources.memory.kernel: this kernel no "
+				      "longer enforces kernel memory limits (%s reads %" PRId64 ")",
+				      f->file, now);
+		}
+	}
+	r = apply_blkio_devices(cg, res, err);
+	if (r < 0)
+		return r;
+	return apply_net_rdma(cg, res, err);
+}
+
+/* A limit for a hierarchy the container was not put in (ward joins
+ * cpuset, blkio, devices, hugetlb... only when created with such a limit):
+ * `update` cannot apply it, and says so rather than skip it. */
+static int check_joined(const struct ward_cgroup *cg, const struct ward_resources *res,
+			ward_err *err)
+{
+	for (size_t i = 0; i < cg->sys.n_v1; i++) {
+		const struct cg_hier *h = &cg->sys.v1[i];
+
+		if (!h->dir && h->controllers[0] && cg_v1_hier_wanted(h, res) &&
+		    !strstr(h->controllers, "name="))
+			return werrx(err, ENOTSUP,
+				     "cgroup: the container has no %s cgroup (it was created "
+				     "without a limit that needs one), so this limit cannot be "
+				     "set now",
+				     h->controllers);
+	}
+	return 0;
+}
+
 int cg_v1_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
 {
 	int r;
 
+	if ((r = check_joined(cg, res, err)) < 0)
+		return r;
+
 	if ((r = apply_memory(cg, res, err)) < 0 || (r = apply_cpu(cg, res, err)) < 0 ||
 	    (r = apply_cpuset(cg, res, err)) < 0 || (r = apply_blkio(cg, res, err)) < 0 ||
-	    (r = apply_devices(cg, res, err)) < 0 || (r = apply_pids_hugetlb(cg, res, err)) < 0)
+	    (r = apply_devices(cg, res, err)) < 0 || (r = apply_pids_hugetlb(cg, res, err)) < 0 ||
+	    (r = apply_extra(cg, res, err)) < 0)
 		return r;
 	if (res->n_unified && cg->sys.layout == CG_LAYOUT_V1)
 		return werrx(err, ENOTSUP,

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,17 @@ static void wanted_controllers(const struct ward_cgroup *cg, const struct ward_r
 		strncat(out, " +io", len - strlen(out) - 1);
 	if (res && res->n_hugepages && v2_has(cg, "hugetlb"))
 		strncat(out, " +hugetlb", len - strlen(out) - 1);
+	if (pure && res && (res->cpu_burst != WARD_UNSET || res->cpu_idle != WARD_UNSET) &&
+	    v2_has(cg, "cpu") && !strstr(out, "+cpu"))
+		strncat(out, " +cpu", len - strlen(out) - 1);
+	if (pure && res &&
+	    (res->n_blkio_weight_devices || res->n_blkio_throttle[WBLKIO_READ_BPS] ||
+	     res->n_blkio_throttle[WBLKIO_WRITE_BPS] || res->n_blkio_throttle[WBLKIO_READ_IOPS] ||
+	     res->n_blkio_throttle[WBLKIO_WRITE_IOPS]) &&
+	    v2_has(cg, "io") && !strstr(out, "+io"))
+		strncat(out, " +io", len - strlen(out) - 1);
+	if (res && res->n_rdma && v2_has(cg, "rdma"))
+		strncat(out, " +rdma", len - strlen(out) - 1);
 }
 
 /* Enable each wanted controller in the subtree_control of every ancestor
@@ -209,6 +221,15 @@ static int apply_memory(struct ward_cgroup *cg, const struct ward_resources *res
 	int r;
 
 	if (res->memory_limit != WARD_UNSET) {
+		int64_t usage;
+		if (res->memory_check_before_update && res->memory_limit >= 0 &&
+		    cg_read_i64(d, "memory.current", NULL, &usage) == 0 &&
+		    usage > res->memory_limit)
+			return werrx(err, EBUSY,
+				     "cgroup: memory limit %" PRId64
+				     " is below the current usage %" PRId64
+				     " (linux.resources.memory.checkBeforeUpdate)",
+				     res->memory_limit, usage);
 		r = write_max(d, "memory.max", res->memory_limit, err);
 		if (r < 0)
 			return r;
@@ -328,6 +349,142 @@ static int apply_misc(struct ward_cgroup *cg, const struct ward_resources *res, 
 	return 0;
 }
 
+/* What cgroup v2 has no file for, refused by config.json key when set
+ * (runc and crun ignore some of these on v2; ward says so instead). */
+static const struct {
+	const char *key;
+	const char *why;
+	size_t off;
+} v2_refused[] = {
+    {"memory.kernel", "memory.kmem.limit_in_bytes", offsetof(struct ward_resources, memory_kernel)},
+    {"memory.kernelTCP", "memory.kmem.tcp.limit_in_bytes",
+     offsetof(struct ward_resources, memory_kernel_tcp)},
+    {"memory.swappiness", "memory.swappiness", offsetof(struct ward_resources, memory_swappiness)},
+    {"cpu.realtimeRuntime", "cpu.rt_runtime_us", offsetof(struct ward_resources, cpu_rt_runtime)},
+    {"cpu.realtimePeriod", "cpu.rt_period_us", offsetof(struct ward_resources, cpu_rt_period)},
+    {"blockIO.leafWeight", "blkio.leaf_weight", offsetof(struct ward_resources, blkio_leaf_weight)},
+    {"network.classID", "net_cls.classid", offsetof(struct ward_resources, net_cls_classid)},
+};
+
+static int refuse_v1_only(const char *key, const char *file, ward_err *err)
+{
+	return werrx(err, ENOTSUP,
+		     "cgroup: linux.resources.%s is a cgroup v1 setting (%s) that cgroup v2, "
+		     "this host's, does not have",
+		     key, file);
+}
+
+static int check_v1_only(const struct ward_resources *res, ward_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(v2_refused); i++) {
+		int64_t v;
+
+		memcpy(&v, (const char *)res + v2_refused[i].off, sizeof(v));
+		if (v != WARD_UNSET)
+			return refuse_v1_only(v2_refused[i].key, v2_refused[i].why, err);
+	}
+	/* cgroup v2 is always hierarchical: only "false" cannot be had */
+	if (res->memory_use_hierarchy == 0)
+		return refuse_v1_only("memory.useHierarchy", "memory.use_hierarchy = 0", err);
+	if (res->disable_oom_killer)
+		return refuse_v1_only("memory.disableOOMKiller", "memory.oom_control", err);
+	if (res->n_net_prio)
+		return refuse_v1_only("network.priorities", "net_prio.ifpriomap", err);
+	for (size_t i = 0; i < res->n_blkio_weight_devices; i++)
+		if (res->blkio_weight_devices[i].leaf_weight != WARD_UNSET)
+			return refuse_v1_only("blockIO.weightDevice.leafWeight",
+					      "blkio.leaf_weight_device", err);
+	return 0;
+}
+
+/* A file of a controller that may be absent (cpu.max.burst came in 5.14,
+ * cpu.idle in 5.15): an error naming the key rather than a bare ENOENT. */
+static int write_key(const char *dir, const char *key, const char *file, const char *value,
+		     ward_err *err)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+
+	if (!p)
+		return werr(err, ENOMEM, "cgroup");
+	if (access(p, F_OK) < 0)
+		return werrx(err, ENOTSUP,
+			     "cgroup: linux.resources.%s needs %s, which this host's cgroup v2 "
+			     "does not have (is its controller enabled?)",
+			     key, file);
+	if (cg_write(dir, file, value, err) < 0)
+		return werr_wrap(err, "linux.resources.%s", key);
+	return 0;
+}
+
+static int apply_io_devices(const char *d, const struct ward_resources *res, ward_err *err)
+{
+	static const char *const throttle[WBLKIO__MAX][2] = {
+	    [WBLKIO_READ_BPS] = {"blockIO.throttleReadBpsDevice", "rbps"},
+	    [WBLKIO_WRITE_BPS] = {"blockIO.throttleWriteBpsDevice", "wbps"},
+	    [WBLKIO_READ_IOPS] = {"blockIO.throttleReadIOPSDevice", "riops"},
+	    [WBLKIO_WRITE_IOPS] = {"blockIO.throttleWriteIOPSDevice", "wiops"},
+	};
+	char buf[96];
+	int r;
+
+	for (size_t i = 0; i < res->n_blkio_weight_devices; i++) {
+		const struct ward_blkio_weight_device *w = &res->blkio_weight_devices[i];
+		_cleanup_free_ char *iow = xasprintf("%s/io.weight", d);
+		bool bfq = iow && access(iow, F_OK) < 0;
+
+		if (w->weight == WARD_UNSET)
+			continue;
+		/* io.weight is on the 1..10000 scale, io.bfq.weight on 1..1000 */
+		snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRId64, w->major, w->minor,
+			 bfq ? w->weight : 1 + (w->weight - 10) * 9999 / 990);
+		r = write_key(d, "blockIO.weightDevice", bfq ? "io.bfq.weight" : "io.weight", buf,
+			      err);
+		if (r < 0)
+			return r;
+	}
+	for (int k = 0; k < WBLKIO__MAX; k++)
+		for (size_t i = 0; i < res->n_blkio_throttle[k]; i++) {
+			const struct ward_blkio_throttle *t = &res->blkio_throttle[k][i];
+
+			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %s=%" PRIu64, t->major,
+				 t->minor, throttle[k][1], t->rate);
+			r = write_key(d, throttle[k][0], "io.max", buf, err);
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
+static int apply_extra(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
+{
+	const char *d = cg->v2_dir;
+	char buf[160];
+	int r;
+
+	if ((r = check_v1_only(res, err)) < 0)
+		return r;
+	if (res->cpu_burst != WARD_UNSET) {
+		snprintf(buf, sizeof(buf), "%" PRId64, res->cpu_burst);
+		if ((r = write_key(d, "cpu.burst", "cpu.max.burst", buf, err)) < 0)
+			return r;
+	}
+	if (res->cpu_idle != WARD_UNSET) {
+		snprintf(buf, sizeof(buf), "%" PRId64, res->cpu_idle);
+		if ((r = write_key(d, "cpu.idle", "cpu.idle", buf, err)) < 0)
+			return r;
+	}
+	if ((r = apply_io_devices(d, res, err)) < 0)
+		return r;
+	for (size_t i = 0; i < res->n_rdma; i++) {
+		if (cg_rdma_line(&res->rdma[i], buf, sizeof(buf)) < 0)
+			return werrx(err, EINVAL,
+				     "cgroup: linux.resources.rdma: device name too long");
+		if ((r = write_key(d, "rdma", "rdma.max", buf, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int cg_v2_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
 {
 	int r;
@@ -336,27 +493,42 @@ int cg_v2_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_e
 		return 0;
 	if (cg->sys.layout == CG_LAYOUT_HYBRID) {
 		/* only hugetlb (and raw unified keys) live on the v2 side here */
-		struct ward_resources only = {
-		    .memory_limit = WARD_UNSET,
-		    .memory_swap = WARD_UNSET,
-		    .memory_reservation = WARD_UNSET,
-		    .memory_swappiness = WARD_UNSET,
-		    .cpu_quota = WARD_UNSET,
-		    .cpu_period = WARD_UNSET,
-		    .cpu_weight = WARD_UNSET,
-		    .cpu_shares = WARD_UNSET,
-		    .pids_limit = WARD_UNSET,
-		    .io_weight = WARD_UNSET,
-		    .blkio_weight = WARD_UNSET,
-		    .hugepages = v2_has(cg, "hugetlb") ? res->hugepages : NULL,
-		    .n_hugepages = v2_has(cg, "hugetlb") ? res->n_hugepages : 0,
-		    .unified = res->unified,
-		    .n_unified = res->n_unified,
-		};
-		return apply_misc(cg, &only, err);
+		struct ward_resources only;
+		int r2;
+
+		spec_resources_init(&only);
+		if (v2_has(cg, "hugetlb")) {
+			only.hugepages = res->hugepages;
+			only.n_hugepages = res->n_hugepages;
+		}
+		/* rdma, where this host put it in the cgroup2 hierarchy */
+		if (v2_has(cg, "rdma")) {
+			only.rdma = res->rdma;
+			only.n_rdma = res->n_rdma;
+		}
+		only.unified = res->unified;
+		only.n_unified = res->n_unified;
+		r2 = apply_misc(cg, &only, err);
+		return r2 < 0 ? r2 : apply_extra(cg, &only, err);
 	}
-	if ((r = apply_memory(cg, res, err)) < 0 || (r = apply_cpu(cg, res, err)) < 0 ||
-	    (r = apply_misc(cg, res, err)) < 0)
+	/* an update may need a controller the container was created without:
+	 * enable it above the container's cgroup (which holds no process) */
+	if (res != cg->create_res) {
+		char wanted[256];
+		_cleanup_free_ char *up = strdup(cg->v2_dir);
+		char *slash = up ? strrchr(up, '/') : NULL;
+
+		if (!slash)
+			return werr(err, ENOMEM, "cgroup");
+		*slash = '\0';
+		wanted_controllers(cg, res, wanted, sizeof(wanted));
+		if (strncmp(up, cg->sys.v2_mountpoint, strlen(cg->sys.v2_mountpoint)) == 0 &&
+		    (r = enable_controllers(cg->sys.v2_mountpoint, up, wanted, err)) < 0)
+			return r;
+	}
+	if ((r = check_v1_only(res, err)) < 0 || (r = apply_memory(cg, res, err)) < 0 ||
+	    (r = apply_cpu(cg, res, err)) < 0 || (r = apply_misc(cg, res, err)) < 0 ||
+	    (r = apply_extra(cg, res, err)) < 0)
 		return r;
 	return 0;
 }

@@ -51,6 +51,7 @@ struct child {
 	int state_fd;      /* the OCI state document, for hooks and the seccomp listener */
 	int release_fd;    /* the exec FIFO's write end once released: errors go there */
 	bool v1_joined;    /* the v1 cgroups were joined (early, for the hooks) */
+	bool seccomp_done; /* the filter is loaded (see load_seccomp()) */
 	char *seccomp_msg; /* what goes to the seccomp listener with the notify fd */
 };
 
@@ -168,7 +169,8 @@ static int close_range_or_loop(unsigned int lo, unsigned int hi, ward_err *err)
 		return 0;
 	if (ward_close_range(lo, hi, 0) == 0)
 		return 0;
-	if (errno != ENOSYS)
+	/* EPERM: a seccomp profile loaded before this step denies it */
+	if (errno != ENOSYS && errno != EPERM)
 		return werr(err, errno, "close_range");
 	for (unsigned int fd = lo; fd <= hi && fd < 65536; fd++)
 		close((int)fd);
@@ -182,9 +184,9 @@ static int cmp_int(const void *a, const void *b)
 
 /* Close every fd above 2 except the N listed (-1 entries are ignored):
  * nothing of the host may reach the container (CVE-2024-21626). */
-static int close_fds_except(int *keep, size_t n, ward_err *err)
+static int close_fds_except(unsigned int preserve, int *keep, size_t n, ward_err *err)
 {
-	unsigned int from = 3;
+	unsigned int from = 3 + preserve;
 	int r;
 
 	qsort(keep, n, sizeof(*keep), cmp_int);
@@ -199,11 +201,31 @@ static int close_fds_except(int *keep, size_t n, ward_err *err)
 	return close_range_or_loop(from, ~0U, err);
 }
 
-int child_close_fds(int keep_a, int keep_b, ward_err *err)
+int child_close_fds(unsigned int preserve, ward_err *err)
 {
-	int keep[2] = {keep_a, keep_b};
+	return close_range_or_loop(3 + preserve, ~0U, err);
+}
 
-	return close_fds_except(keep, 2, err);
+/* The fds the caller asked to keep (3..3+N-1) were close-on-exec in ward:
+ * they become the container's. */
+int child_preserve_fds(unsigned int preserve, const int *skip, size_t n_skip, ward_err *err)
+{
+	for (unsigned int fd = 3; fd < 3 + preserve; fd++) {
+		int fl = fcntl((int)fd, F_GETFD);
+		bool ours = false;
+		for (size_t i = 0; i < n_skip; i++)
+			ours = ours || skip[i] == (int)fd;
+		if (ours)
+			continue;
+		if (fl < 0) {
+			if (errno == EBADF)
+				continue;
+			return werr(err, errno, "preserve fd %u", fd);
+		}
+		if ((fl & FD_CLOEXEC) && fcntl((int)fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return werr(err, errno, "preserve fd %u", fd);
+	}
+	return 0;
 }
 
 int child_set_lsm_label(const struct ward_process *p, ward_err *err)
@@ -300,7 +322,7 @@ static int prepare_seccomp_msg(struct child *ch)
 	struct stat st;
 	json_t *doc, *msg;
 
-	if (ch->c->seccomp_sock < 0)
+	if (ch->c->seccomp_sock < 0 || ch->seccomp_msg)
 		return 0;
 	if (ch->state_fd < 0 || fstat(ch->state_fd, &st) < 0)
 		return werr(&ch->err, EBADF, "seccomp listener: no state document");
@@ -322,18 +344,36 @@ static int prepare_seccomp_msg(struct child *ch)
 	return ch->seccomp_msg ? 0 : werr(&ch->err, ENOMEM, "seccomp listener");
 }
 
-static _Noreturn void exec_command(struct child *ch)
+static void set_personality(struct child *ch)
 {
 	const struct ward_spec *s = ch->s;
-	const struct ward_process *p = &s->process;
-	int r;
 
 	if (s->has_personality)
 		CHECK(ch, STEP_PERSONALITY,
 		      personality(s->personality) < 0
 			  ? werr(&ch->err, errno, "personality 0x%lx", s->personality)
 			  : 0);
-	if (ch->c->bpf.insns) {
+}
+
+/*
+ * Loading a filter takes CAP_SYS_ADMIN in our user namespace, or
+ * no_new_privs.  With no_new_privs it is loaded last, just before exec, so
+ * that the profile sees only the command's syscalls.  Without, it must be
+ * loaded while we are still the container's root (as runc and crun do):
+ * every step after it (user switch, capabilities, closing fds, the
+ * release, startContainer hooks, --init) then runs under the profile, and
+ * fails with the step's name if the profile denies what it needs.
+ */
+static void load_seccomp(struct child *ch)
+{
+	const struct ward_spec *s = ch->s;
+	int r;
+
+	if (!ch->c->bpf.insns || ch->seccomp_done)
+		return;
+	ch->seccomp_done = true;
+	CHECK(ch, STEP_SECCOMP, prepare_seccomp_msg(ch));
+	{
 		int listener = -1;
 		CHECK(ch, STEP_SECCOMP, seccomp_apply(&ch->c->bpf, &listener, &ch->err));
 		/* runtime-spec "Seccomp listener": the notify fd and the
@@ -349,6 +389,16 @@ static _Noreturn void exec_command(struct child *ch)
 			close(listener);
 		closep(&ch->c->seccomp_sock);
 	}
+}
+
+static _Noreturn void exec_command(struct child *ch)
+{
+	const struct ward_process *p = &ch->s->process;
+	int r;
+
+	if (!ch->seccomp_done)
+		set_personality(ch);
+	load_seccomp(ch);
 	r = exec_in_path(p->args, p->env);
 	werr(&ch->err, -r, "exec %s", p->args[0]);
 	fail(ch, STEP_EXEC);
@@ -445,7 +495,10 @@ static void build_root(struct child *ch, int idmapped_root)
 		CHECK(ch, STEP_IDENTITY, become_container_root(&ch->err));
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	}
-	/* 8. the filesystem */
+	/* 8. the filesystem (an OCI cgroup mount binds our own v1 cgroups:
+	 * join them first) */
+	if (fs_has_cgroup_mount(s))
+		CHECK(ch, STEP_CGROUP_JOIN, join_v1_cgroups(ch));
 	CHECK(ch, STEP_MOUNTS, fs_mount_all(&ch->fs, &ch->err));
 	CHECK(ch, STEP_DEVICES, fs_devices(&ch->fs, &ch->err));
 	CHECK(ch, STEP_SYSCTL, fs_sysctl(&ch->fs, &ch->err));
@@ -493,6 +546,7 @@ static void drop_privileges(struct child *ch)
 	struct ward_container *c = ch->c;
 	int keep[4] = {ch->sync, c->opts.release == WARD_RELEASE_FIFO ? c->exec_fifo_fd : -1,
 		       ch->state_fd, c->seccomp_sock};
+	unsigned int preserve = c->opts.preserve_fds;
 
 	/* 11. the v1 cgroups the parent made meanwhile, then a cgroup
 	 * namespace rooted at them (needs CAP_SYS_ADMIN: before the caps go) */
@@ -512,6 +566,15 @@ static void drop_privileges(struct child *ch)
 		 * controlling terminal: no TIOCSTI into it (CVE-2017-5226) */
 		CHECK(ch, STEP_TTY, setsid() < 0 ? werr(&ch->err, errno, "setsid") : 0);
 	setup_stdio(ch);
+	CHECK(ch, STEP_FDS, child_preserve_fds(preserve, keep, ARRAY_SIZE(keep), &ch->err));
+	CHECK(ch, STEP_EXEC, child_set_lsm_label(&s->process, &ch->err));
+	/* 12. without no_new_privs, the filter needs CAP_SYS_ADMIN: now;
+	 * first the personality, which a profile may restrict (Docker's
+	 * does) and which is ours to set, not the command's */
+	if (!s->process.no_new_privs && c->bpf.insns) {
+		set_personality(ch);
+		load_seccomp(ch);
+	}
 	CHECK(ch, STEP_USER, child_switch_user(&s->process, &ch->err));
 	/* changing credentials cleared the parent-death signal: set it again */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -524,8 +587,7 @@ static void drop_privileges(struct child *ch)
 	if (s->process.has_umask)
 		umask((mode_t)s->process.umask);
 	CHECK(ch, STEP_CWD, child_enter_cwd(s->process.cwd ? s->process.cwd : "/", &ch->err));
-	CHECK(ch, STEP_FDS, close_fds_except(keep, ARRAY_SIZE(keep), &ch->err));
-	CHECK(ch, STEP_EXEC, child_set_lsm_label(&s->process, &ch->err));
+	CHECK(ch, STEP_FDS, close_fds_except(preserve, keep, ARRAY_SIZE(keep), &ch->err));
 }
 
 _Noreturn void child_main(struct ward_container *c, int sync_fd)
@@ -575,7 +637,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 			close(sync_fd);
 			closep(&ch->release_fd);
 			closep(&c->seccomp_sock);
-			if (c->bpf.insns) {
+			if (c->bpf.insns && !ch->seccomp_done) {
 				int listener = -1;
 				seccomp_apply(&c->bpf, &listener, &ch->err);
 			}

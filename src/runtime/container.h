@@ -42,10 +42,11 @@ enum ward_release {
 
 struct ward_create_opts {
 	enum ward_release release;
-	bool kill_with_parent; /* the container dies if its creator dies */
-	bool write_state;      /* keep a state file under root_dir/NAME */
-	int stdio[3];          /* fds for the container's 0,1,2; -1: inherit ours */
-	bool managed;          /* started by `ward start`: a monitor supervises it */
+	bool kill_with_parent;     /* the container dies if its creator dies */
+	bool write_state;          /* keep a state file under root_dir/NAME */
+	int stdio[3];              /* fds for the container's 0,1,2; -1: inherit ours */
+	bool managed;              /* started by `ward start`: a monitor supervises it */
+	unsigned int preserve_fds; /* fds 3..3+N-1 of the caller go to the command */
 };
 
 /* The id of a failed start step, reported with the error. */
@@ -116,7 +117,8 @@ struct ward_container {
 	bool created;
 	bool started;
 	bool used_default_subids;
-	bool reclaimed; /* its state dir was left by a ward that died */
+	bool reclaimed;     /* its state dir was left by a ward that died */
+	bool reclaimed_net; /* ... and that state recorded a network */
 };
 
 /* Exit of the container's first process. */
@@ -136,8 +138,11 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 int container_start(struct ward_container *c, ward_err *err);
 /* Release a container created with WARD_RELEASE_FIFO, from any process.
  * Returns once its command is executing, or with the error that stopped it
- * (a startContainer hook, the exec; the container process then exits). */
-int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_err *err);
+ * (a startContainer hook, the exec; the container process then exits).
+ * pid and pid_start (its start time, as in the state) name the container
+ * process: if it exits before it is released, -ESRCH; pid 0: not watched. */
+int container_release_fifo(const struct ward_ctx *ctx, const char *name, pid_t pid,
+			   uint64_t pid_start, ward_err *err);
 /* Block until the container's first process exits (no I/O handling). */
 int container_wait(struct ward_container *c, struct ward_exit *ex, ward_err *err);
 /* Forward a signal to the container's first process (via its pidfd). */

@@ -115,6 +115,14 @@ _Noreturn static void become(const struct enter_opts *o, const struct ward_bpf *
 	if (r >= 0)
 		r = caps_drop_bounding(p->caps.bounding, last_cap, &err);
 	if (r >= 0)
+		r = child_preserve_fds(o->preserve_fds, NULL, 0, &err);
+	if (r >= 0)
+		r = child_set_lsm_label(p, &err);
+	/* without no_new_privs the filter needs CAP_SYS_ADMIN, which the
+	 * user switch drops: load it now, as the start does (child.c) */
+	if (r >= 0 && bpf->insns && !p->no_new_privs)
+		r = seccomp_apply(bpf, NULL, &err);
+	if (r >= 0)
 		r = child_switch_user(p, &err);
 	if (r >= 0)
 		r = caps_apply(&p->caps, last_cap, &err);
@@ -123,13 +131,9 @@ _Noreturn static void become(const struct enter_opts *o, const struct ward_bpf *
 	if (r >= 0)
 		r = child_enter_cwd(p->cwd ? p->cwd : "/", &err);
 	if (r >= 0)
-		r = child_close_fds(-1, -1, &err);
-	if (r >= 0)
-		r = child_set_lsm_label(p, &err);
-	if (r >= 0 && bpf->insns) {
-		int listener = -1;
-		r = seccomp_apply(bpf, &listener, &err);
-	}
+		r = child_close_fds(o->preserve_fds, &err);
+	if (r >= 0 && bpf->insns && p->no_new_privs)
+		r = seccomp_apply(bpf, NULL, &err);
 	if (r < 0)
 		die(o->name, &err);
 	r = exec_in_path(argv, env);

@@ -20,8 +20,9 @@ struct enter_opts {
 	const struct ward_spec *spec; /* the container's settings */
 	int pidfd;                    /* of its first process */
 	pid_t pid;
-	char *const *argv; /* NULL: the container's shell, /bin/sh */
-	bool tty;          /* a pty from the container's devpts, relayed */
+	char *const *argv;         /* NULL: the container's shell, /bin/sh */
+	bool tty;                  /* a pty from the container's devpts, relayed */
+	unsigned int preserve_fds; /* the caller's fds 3..3+N-1 go to the command */
 };
 
 /* Returns the command's exit status (128+N for signal N), 126/127 when it

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "runtime/mounts.h"
+#include "runtime/cgroup.h"
 #include "runtime/resolve.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
@@ -560,6 +561,179 @@ static int mount_special(struct fs_ctx *f, const struct ward_mount *m, int tgt, 
 	return werr(err, errno, "mount %s (%s)", m->destination, m->type);
 }
 
+/*
+ * The OCI "cgroup" mount type.  Mounting the v1 cgroup file system with no
+ * options asks for every controller in one hierarchy, which the kernel
+ * refuses (EBUSY) on a host that has them mounted one per hierarchy; and a
+ * fresh v1 mount, or a cgroup2 mount outside a cgroup namespace, would show
+ * the host's whole tree.  So, as runc and crun do:
+ *
+ *   cgroup2 only    inside a cgroup namespace rooted at the container's
+ *                   cgroup (our cgroup reads "/"), a new cgroup2 mount;
+ *                   otherwise a bind of the container's cgroup directory.
+ *   v1 / hybrid     a tmpfs, and in it one directory per hierarchy (named as
+ *                   the host names its mount point: "memory", "cpu,cpuacct",
+ *                   "systemd", and "unified" for a hybrid host's cgroup2)
+ *                   with the container's own cgroup bound on it, plus links
+ *                   for co-mounted controllers ("cpu" -> "cpu,cpuacct").
+ *
+ * Both views are rooted at the container's cgroup, as a cgroup namespace
+ * would show them.  The container's v1 cgroups are joined before the mount
+ * table runs (child.c), so /proc/self/cgroup names them.  A hierarchy the
+ * container does not join (ward joins cpuset, hugetlb, devices, blkio only
+ * when a limit needs them) shows the caller's cgroup: it is bound read-only
+ * whatever the mount asks, so the container cannot change its caller's
+ * limits.
+ */
+#define CGMOUNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+static bool joins_hier(const struct ward_spec *s, const char *controllers)
+{
+	struct cg_hier h = {.controllers = (char *)controllers};
+
+	return cg_v1_hier_wanted(&h, &s->res);
+}
+
+static int bind_cgroup_dir(int dirfd, const char *name, const char *src, bool ro, const char *dest,
+			   ward_err *err)
+{
+	char sp[FDPATH_MAX], tp[FDPATH_MAX];
+	_cleanup_close_ int sfd = -1, tfd = -1, mfd = -1;
+	uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+	sfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return werr(err, errno, "mount %s: open %s", dest, src);
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return werr(err, errno, "mount %s: create %s", dest, name);
+	tfd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0)
+		return werr(err, errno, "mount %s: open %s", dest, name);
+	fdpath(sp, sfd);
+	fdpath(tp, tfd);
+	if (mount(sp, tp, NULL, MS_BIND, NULL) < 0)
+		return werr(err, errno, "mount %s: bind %s", dest, src);
+	/* the new mount, not the directory under it */
+	mfd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (mfd < 0)
+		return werr(err, errno, "mount %s: reopen %s", dest, name);
+	return fs_set_attrs(mfd, attrs | (ro ? MOUNT_ATTR_RDONLY : 0), false, dest, err);
+}
+
+static int link_comounted(int dirfd, const char *name, const char *controllers, const char *dest,
+			  ward_err *err)
+{
+	_cleanup_free_ char *copy = strdup(controllers);
+	char *save = NULL;
+
+	if (!copy)
+		return werr(err, ENOMEM, "mount %s", dest);
+	if (!strchr(controllers, ','))
+		return 0;
+	for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
+		if (!streq(c, name) && !strchr(c, '=') && symlinkat(name, dirfd, c) < 0 &&
+		    errno != EEXIST)
+			return werr(err, errno, "mount %s: link %s", dest, c);
+	return 0;
+}
+
+static int mount_cgroup_v1(struct fs_ctx *f, const struct ward_mount *m,
+			   const struct cg_system *sys, int tgt, ward_err *err)
+{
+	char tp[FDPATH_MAX];
+	bool ro = m->flags & MS_RDONLY;
+	_cleanup_close_ int top = -1;
+	int r;
+
+	fdpath(tp, tgt);
+	if (mount("tmpfs", tp, "tmpfs", CGMOUNT_FLAGS, "mode=755") < 0)
+		return werr(err, errno, "mount %s (tmpfs for cgroup)", m->destination);
+	top = open_in_root(f->rootfd, m->destination, O_PATH | O_DIRECTORY);
+	if (top < 0)
+		return werr(err, -top, "mount %s: reopen", m->destination);
+	for (size_t i = 0; i < sys->n_v1; i++) {
+		const struct cg_hier *h = &sys->v1[i];
+		const char *name = strrchr(h->mountpoint, '/');
+		_cleanup_free_ char *src = NULL;
+
+		name = name ? name + 1 : h->mountpoint;
+		if (!*name || !h->self_path)
+			continue;
+		src = cg_join_path(h->mountpoint, h->mount_root, h->self_path);
+		if (!src)
+			return werr(err, ENOMEM, "mount %s", m->destination);
+		r = bind_cgroup_dir(top, name, src, ro || !joins_hier(f->spec, h->controllers),
+				    m->destination, err);
+		if (r < 0)
+			return r;
+		r = link_comounted(top, name, h->controllers, m->destination, err);
+		if (r < 0)
+			return r;
+	}
+	if (sys->v2_mountpoint && sys->v2_self_path) {
+		const char *name = strrchr(sys->v2_mountpoint, '/');
+		_cleanup_free_ char *src =
+		    cg_join_path(sys->v2_mountpoint, sys->v2_mount_root, sys->v2_self_path);
+
+		if (!src)
+			return werr(err, ENOMEM, "mount %s", m->destination);
+		name = name && name[1] ? name + 1 : "unified";
+		r = bind_cgroup_dir(top, name, src, ro, m->destination, err);
+		if (r < 0)
+			return r;
+	}
+	return ro ? fs_set_attrs(top, MOUNT_ATTR_RDONLY, false, m->destination, err) : 0;
+}
+
+static int mount_cgroup(struct fs_ctx *f, const struct ward_mount *m, int tgt, ward_err *err)
+{
+	struct cg_system sys;
+	char tp[FDPATH_MAX];
+	int r;
+
+	r = cg_system_detect(&sys, err);
+	if (r < 0)
+		return werr_wrap(err, "mount %s", m->destination);
+	fdpath(tp, tgt);
+	if (sys.layout != CG_LAYOUT_V2) {
+		r = mount_cgroup_v1(f, m, &sys, tgt, err);
+	} else if (!sys.v2_self_path || streq(sys.v2_self_path, "/")) {
+		r = mount("cgroup2", tp, "cgroup2", CGMOUNT_FLAGS | (m->flags & MS_RDONLY), NULL);
+		if (r < 0)
+			r = werr(err, errno, "mount %s (cgroup2)", m->destination);
+	} else {
+		/* no cgroup namespace of ours: bind our cgroup on the parent of
+		 * the destination's directory, under the destination's name */
+		_cleanup_free_ char *src =
+		    cg_join_path(sys.v2_mountpoint, sys.v2_mount_root, sys.v2_self_path);
+		_cleanup_free_ char *up = strdup(m->destination);
+		char *slash = up ? strrchr(up, '/') : NULL;
+		_cleanup_close_ int upfd = -1;
+
+		if (!src || !slash) {
+			r = werr(err, ENOMEM, "mount %s", m->destination);
+			goto out;
+		}
+		*slash = '\0';
+		upfd = open_in_root(f->rootfd, *up ? up : "/", O_PATH | O_DIRECTORY);
+		r = upfd < 0 ? werr(err, -upfd, "mount %s", m->destination)
+			     : bind_cgroup_dir(upfd, slash + 1, src, m->flags & MS_RDONLY,
+					       m->destination, err);
+	}
+out:
+	cg_system_clear(&sys);
+	return r;
+}
+
+bool fs_has_cgroup_mount(const struct ward_spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].type && streq(s->mounts[i].type, "cgroup") &&
+		    !is_bind(&s->mounts[i]))
+			return true;
+	return false;
+}
+
 static int mount_entry(struct fs_ctx *f, size_t i, ward_err *err)
 {
 	const struct ward_mount *m = &f->spec->mounts[i];
@@ -595,6 +769,10 @@ static int mount_entry(struct fs_ctx *f, size_t i, ward_err *err)
 		fdpath(tp, tgt);
 		if (mount(sp, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return werr(err, errno, "bind %s on %s", m->source, m->destination);
+	} else if (m->type && streq(m->type, "cgroup")) {
+		r = mount_cgroup(f, m, tgt, err);
+		if (r < 0)
+			return r;
 	} else {
 		r = mount_special(f, m, tgt, err);
 		if (r < 0)

@@ -60,6 +60,10 @@ int fs_pivot(struct fs_ctx *f, ward_err *err);
  * mount_setattr(2).  `path` names it in errors. */
 int fs_set_attrs(int fd, uint64_t attrs, bool recursive, const char *path, ward_err *err);
 
+/* The spec has an OCI "cgroup" mount: the container must have joined its
+ * v1 cgroups before fs_mount_all(), which binds them. */
+bool fs_has_cgroup_mount(const struct ward_spec *s);
+
 /* Bind-mount the pty slave at /dev/console (after pivot). */
 int fs_bind_console(int slave_fd, ward_err *err);
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,18 +58,37 @@ static struct ward_container *container_new(const struct ward_ctx *ctx, struct w
 	return c;
 }
 
+/* The host side failed (a write to the child's /proc files, a send): if
+ * the container process failed first, its report is already queued on the
+ * sync socket and is the error to show.  Never blocks: only what is there
+ * is read. */
+static void prefer_child_error(struct ward_container *c, ward_err *err)
+{
+	for (;;) {
+		struct pollfd p = {.fd = c->sync_fd, .events = POLLIN};
+		struct sync_msg m;
+
+		if (c->sync_fd < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+			return;
+		if (sync_recv(c->sync_fd, &m, NULL) <= 0)
+			return;
+		if (m.type == SYNC_ERROR) {
+			c->failed_step = (enum ward_step)m.step;
+			c->failed_errno = m.errnum;
+			werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
+			return;
+		}
+	}
+}
+
 /* A message to the container process could not be sent: it exited, most
  * likely after reporting why (a failed step); that report is the error. */
 static int send_failed(struct ward_container *c, int r, ward_err *err)
 {
-	struct sync_msg m;
+	int code = werr(err, -r, "sync with container process");
 
-	if (sync_recv(c->sync_fd, &m, NULL) > 0 && m.type == SYNC_ERROR) {
-		c->failed_step = (enum ward_step)m.step;
-		c->failed_errno = m.errnum;
-		return werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
-	}
-	return werr(err, -r, "sync with container process");
+	prefer_child_error(c, err);
+	return c->failed_step ? -(c->failed_errno > 0 ? c->failed_errno : EIO) : code;
 }
 
 /* OCI cgroupsPath, as runc reads it: an absolute path from each
@@ -418,23 +438,62 @@ static int make_exec_fifo(struct ward_container *c, ward_err *err)
 	return 0;
 }
 
-int container_release_fifo(const struct ward_ctx *ctx, const char *name, ward_err *err)
+/* The container process opens its end of the FIFO as soon as it is set up
+ * and writes one byte; should it die first, nobody ever would: wait for
+ * either, on the FIFO (opened without blocking) and a pidfd. */
+static int wait_fifo_or_exit(int fd, int pidfd, const char *name, ward_err *err)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = pidfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return werr(err, errno, "start: poll");
+		}
+		if (p[0].revents)
+			break;
+		if (p[1].revents)
+			return werrx(err, ESRCH, "container %s exited before it was started", name);
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return werr(err, errno, "start");
+	return 0;
+}
+
+int container_release_fifo(const struct ward_ctx *ctx, const char *name, pid_t pid,
+			   uint64_t pid_start, ward_err *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s/exec.fifo", ctx->root_dir, name);
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, pidfd = -1;
 	struct sync_msg m;
+	uint64_t start;
 	char b;
 	ssize_t n;
 
 	if (!path)
 		return werr(err, ENOMEM, "start");
-	/* blocks until the container process opens its end, which it does as
-	 * soon as it is set up; it then writes one byte and execs */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pid > 0) {
+		/* checked once the pidfd pins the process: a reused PID has
+		 * another start time */
+		pidfd = ward_pidfd_open(pid, 0);
+		if (pidfd < 0 && errno != ENOSYS)
+			return werrx(err, ESRCH, "container %s exited before it was started", name);
+		if (pidfd >= 0 && (proc_start_time(pid, &start) < 0 || start != pid_start))
+			return werrx(err, ESRCH, "container %s exited before it was started", name);
+	}
+	/* without a pidfd (Linux < 5.3), blocks until the container process
+	 * opens its end */
+	fd = open(path, O_RDONLY | O_CLOEXEC | (pidfd >= 0 ? O_NONBLOCK : 0));
 	if (fd < 0)
 		return errno == ENOENT
 			   ? werrx(err, ENOENT, "container %s is not in the created state", name)
 			   : werr(err, errno, "open %s", path);
+	if (pidfd >= 0) {
+		int r = wait_fifo_or_exit(fd, pidfd, name, err);
+		if (r < 0)
+			return r;
+	}
 	do
 		n = read(fd, &b, 1);
 	while (n < 0 && errno == EINTR);
@@ -565,7 +624,7 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	if (c->reclaimed) {
 		/* the last ward of this name died without cleaning up */
 		ward_err e;
-		if (net_reclaim(ctx, c->name, &e) < 0)
+		if (net_reclaim_as(ctx, c->name, c->reclaimed_net, &e) < 0)
 			wwarn("%s: %s", c->name, e.msg);
 	}
 	r = net_plan(c, err);
@@ -619,6 +678,8 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	*out = c;
 	return 0;
 fail:
+	if (!c->failed_step)
+		prefer_child_error(c, err);
 	closep(&c->join_user_fd);
 	closep(&c->seccomp_sock);
 	{
@@ -638,7 +699,7 @@ int container_start(struct ward_container *c, ward_err *err)
 		return werrx(err, EINVAL, "container %s is released through its FIFO", c->name);
 	r = sync_send(c->sync_fd, SYNC_START);
 	if (r < 0)
-		return werr(err, -r, "start");
+		return send_failed(c, r, err);
 	/* record the state while the child execs */
 	if (c->opts.write_state) {
 		r = state_write(c, "running", err);

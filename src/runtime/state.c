@@ -62,9 +62,18 @@ int state_acquire(struct ward_container *c, ward_err *err)
 			return werrx(err, EEXIST, "a container named %s is already running",
 				     c->name);
 		}
-		/* nobody holds it: left behind by a ward that died */
+		/* nobody holds it: left behind by a ward that died; whether it
+		 * had a network is read before the state goes (the reclaim of
+		 * its firewall objects and veths depends on it) */
 		closep(&c->state_fd);
 		c->reclaimed = true;
+		{
+			_cleanup_free_ char *p = xasprintf("%s/state.json", c->state_dir);
+			json_t *o = p ? json_load_file(p, 0, NULL) : NULL;
+			json_t *net = json_object_get(o, "net");
+			c->reclaimed_net = json_is_array(net) && json_array_size(net) > 0;
+			json_decref(o);
+		}
 		r = rm_rf(c->state_dir);
 		if (r < 0)
 			return werr(err, -r, "state: reclaim stale %s", c->state_dir);

@@ -48,6 +48,9 @@ GUEST_TESTS = [
     "cpuset-outside-parent",
     "internal-process-rule",
     "cgroup-parent-self",
+    "oci-cgroup-mount",
+    "oci-v1-keys-refused",
+    "oci-update-enables-controller",
     "no-leftovers",
 ]
 

@@ -604,6 +604,49 @@ def test_bad_bundle(oci, mutate, words):
     assert not ward_cgroups()
 
 
+def unknown_keys(c):
+    c["unknown"] = "unknown"
+    c["process"]["frobnicate"] = {"x": 1}
+    c["linux"]["resources"] = {"memory": {"limits": 1}, "nosuch": []}
+    c["mounts"][0]["extra"] = True
+
+
+def test_unknown_keys_are_ignored(oci, tmp_path):
+    """runtime-spec: unknown properties MUST be ignored (the suite's
+    misc_props); --debug names each one."""
+    b = oci.bundle(["/bin/sh", "-c", "echo hello"], unknown_keys)
+    r = oci.run("--debug", "run", "--bundle", b, "u1")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "hello\n"
+    for path in ("unknown", "process.frobnicate", "linux.resources.memory.limits",
+                 "linux.resources.nosuch", "mounts[0].extra"):
+        assert f"config.json: {path}: unknown key, ignored" in r.stderr, r.stderr
+    assert not (oci.root / "u1").exists()
+
+
+def intel_rdt(c):
+    c["unknown"] = 1
+    c["linux"]["intelRdt"] = {"closID": "x"}
+
+
+def unknown_cap(c):
+    c["process"]["capabilities"]["bounding"].append("CAP_TEST")
+
+
+@pytest.mark.parametrize("mutate,words", [
+    (intel_rdt, "linux.intelRdt: not supported by ward"),
+    (unknown_cap, "unknown capability 'CAP_TEST'"),
+])
+def test_known_but_unsupported_is_refused(oci, mutate, words):
+    """A key the spec defines and ward cannot honour is still an error, and
+    so is an unknown capability (the spec: MUST generate an error)."""
+    b = oci.bundle(["/bin/true"], mutate)
+    line = one_error(oci.create("bad", b))
+    assert words in line, line
+    assert not (oci.root / "bad").exists()
+    assert not ward_cgroups()
+
+
 def test_invalid_json(oci, tmp_path):
     b = tmp_path / "broken"
     b.mkdir()
@@ -618,3 +661,127 @@ def test_bad_ids_and_usage(oci, tmp_path):
     assert "invalid container ID" in one_error(oci.create("../x", b))
     assert "usage" in one_error(oci.run("create", "--bundle", b))
     assert "bundle" in one_error(oci.create("x1", tmp_path / "nope"))
+
+
+# ---- seccomp, capabilities and fds as the clients' configs have them ----
+
+def seccomp_without_nnp(c):
+    """A profile and noNewPrivileges false (podman's default without
+    --security-opt no-new-privileges): the filter must be loaded while
+    ward is still privileged.  It also denies close_range, which ward's
+    own last steps use (they fall back to closing fds one by one)."""
+    c["process"]["noNewPrivileges"] = False
+    c["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [
+            {"names": ["syslog"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+            {"names": ["close_range"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+        ]}
+
+
+def test_seccomp_without_no_new_privileges(oci, tmp_path):
+    out = tmp_path / "out"
+    b = oci.bundle(["/bin/sh", "-c", "/wtest syscall syslog; "
+                    "/wtest status NoNewPrivs Seccomp; /wtest fds"], seccomp_without_nnp)
+    ok(oci.create("s1", b, stdout=out))
+    ok(oci.run("start", "s1"))
+    oci.wait_status("s1", "stopped")
+    lines = out.read_text().splitlines()
+    # EACCES is the profile's (without it: EPERM, no CAP_SYSLOG)
+    assert lines[0] == "syslog EACCES", lines
+    assert [l.split() for l in lines[1:3]] == [["NoNewPrivs:", "0"], ["Seccomp:", "2"]]
+    assert sorted(int(l.split()[0]) for l in lines[3:]) == [0, 1, 2], lines
+    ok(oci.run("delete", "s1"))
+    # exec loads the same filter, also without no_new_privs
+    b = oci.bundle(SLEEP, seccomp_without_nnp)
+    ok(oci.create("s2", b))
+    ok(oci.run("start", "s2"))
+    r = ok(oci.run("exec", "s2", "/bin/sh", "-c",
+                   "/wtest syscall syslog; /wtest status NoNewPrivs Seccomp"))
+    assert [l.split() for l in r.stdout.splitlines()] == [
+        ["syslog", "EACCES"], ["NoNewPrivs:", "0"], ["Seccomp:", "2"]], r.stdout
+    ok(oci.run("delete", "--force", "s2"))
+
+
+def status_caps(text):
+    return {l.split(":")[0]: int(l.split()[1], 16) for l in text.splitlines()}
+
+
+def test_ambient_capabilities(oci, tmp_path):
+    """`ward-oci spec` and `crun spec` list ambient capabilities without
+    inheritable ones: the kernel cannot raise those, and they are skipped
+    (as runc and crun do); the ones that are also inheritable are raised."""
+    CAP_KILL, CAP_NET_BIND_SERVICE = 5, 10
+
+    def spec_default(c):
+        c["process"]["capabilities"]["ambient"] = list(c["process"]["capabilities"]["bounding"])
+
+    def with_inheritable(c):
+        spec_default(c)
+        c["process"]["capabilities"]["inheritable"] = ["CAP_KILL", "CAP_NET_BIND_SERVICE"]
+        c["process"]["user"] = {"uid": 1000, "gid": 1000}
+
+    for cid, mutate, amb in (("a1", spec_default, 0),
+                             ("a2", with_inheritable,
+                              1 << CAP_KILL | 1 << CAP_NET_BIND_SERVICE)):
+        b = oci.bundle(["/wtest", "status", "CapInh", "CapEff", "CapAmb"], mutate)
+        r = oci.run("run", "--bundle", b, cid)
+        assert r.returncode == 0, r.stderr
+        caps = status_caps(r.stdout)
+        assert caps["CapAmb"] == amb, r.stdout
+        if amb:
+            # uid 1000 keeps exactly its ambient set across the exec
+            assert caps["CapInh"] == amb and caps["CapEff"] == amb, r.stdout
+
+
+def test_preserve_fds(oci, tmp_path):
+    """--preserve-fds N: the caller's fds 3..3+N-1 reach the command (and
+    nothing above them), for create and for exec."""
+    out, via = tmp_path / "out", tmp_path / "via"
+    via.write_text("")
+    os.chmod(via, 0o666)
+
+    def fd3_is_via():
+        fd = os.open(via, os.O_WRONLY | os.O_APPEND)
+        if fd != 3:
+            os.dup2(fd, 3)
+            os.close(fd)
+        os.set_inheritable(3, True)
+
+    b = oci.bundle(["/bin/sh", "-c", "echo from-create >&3; exec /wtest fds"])
+    # files, not pipes: the container keeps create's stdio open
+    with open(out, "w") as o, open(tmp_path / "err", "w") as e:
+        r = subprocess.run(oci.cmd("create", "--preserve-fds", "1", "--bundle", b, "p1"),
+                           stdin=subprocess.DEVNULL, stdout=o, stderr=e, env=oci.env(),
+                           preexec_fn=fd3_is_via, close_fds=False, timeout=60)
+    assert r.returncode == 0, (tmp_path / "err").read_text()
+    ok(oci.run("start", "p1"))
+    oci.wait_status("p1", "stopped")
+    fds = {int(l.split()[0]): l.split()[1] for l in out.read_text().splitlines()}
+    assert sorted(fds) == [0, 1, 2, 3], fds
+    assert via.read_text() == "from-create\n"
+    ok(oci.run("delete", "p1"))
+    b = oci.bundle(SLEEP)
+    ok(oci.create("p2", b))
+    ok(oci.run("start", "p2"))
+    r = subprocess.run(oci.cmd("exec", "--preserve-fds", "1", "p2", "/bin/sh", "-c",
+                               "echo from-exec >&3; exec /wtest fds"),
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       env=oci.env(), preexec_fn=fd3_is_via, close_fds=False, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert sorted(int(l.split()[0]) for l in r.stdout.splitlines()) == [0, 1, 2, 3], r.stdout
+    assert via.read_text() == "from-create\nfrom-exec\n"
+    ok(oci.run("delete", "--force", "p2"))
+
+
+def test_early_child_failure_is_reported(oci, tmp_path):
+    """The container process fails while ward still has messages for it:
+    the user reads the child's reason, not ward's broken pipe."""
+    def bad_mount(c):
+        c["mounts"].append({"destination": "/x", "type": "bind",
+                            "source": str(tmp_path / "missing"), "options": ["rbind"]})
+        c["hooks"] = {"prestart": [{"path": "/bin/true"}]}
+    b = oci.bundle(["/bin/true"], bad_mount)
+    line = one_error(oci.create("f1", b))
+    assert "missing" in line and "Broken pipe" not in line, line
+    assert not (oci.root / "f1").exists()

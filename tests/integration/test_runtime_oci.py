@@ -521,3 +521,37 @@ def test_seccomp_notify_on_sendmsg_is_refused(drive, tmp_path):
                "listener_path": str(tmp_path / "a.sock"), "args": ["/bin/true"]})
     assert r.returncode == 125
     assert "SCMP_ACT_NOTIFY for sendmsg cannot be used" in r.stderr
+
+
+# ---- seccomp without no_new_privs ----------------------------------------
+
+@pytest.mark.parametrize("init", [False, True])
+def test_seccomp_without_no_new_privs(drive, init):
+    """The kernel loads a filter without no_new_privs only for a holder of
+    CAP_SYS_ADMIN: it is loaded before the user switch.  The profile
+    restricts personality() to 0 (as Docker's restricts it to a few
+    values): the spec's LINUX32 is set by ward before the filter, so it
+    still applies; and --init's reaper runs under the same filter."""
+    if os.uname().machine != "x86_64":
+        pytest.skip("x86_64 host only")
+    profile = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["syslog"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+        {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+         "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_NE"}]},
+    ]}
+    options = [["bind", f"{conftest.WTEST}:/wtest:ro"]] + ([["init", None]] if init else [])
+    cfg = {"no_new_privs": False, "seccomp": profile, "personality": 0x0008,
+           "options": options,
+           "args": ["/wtest", "syscall", "syslog"]}
+    r = drive(cfg)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "syslog EACCES\n", r.stdout
+    cfg["args"] = [SH, "-c", "uname -m; grep -E '^(NoNewPrivs|Seccomp):' /proc/$$/status; "
+                   "grep -E '^Seccomp:' /proc/1/status"]
+    r = drive(cfg)
+    assert r.returncode == 0, r.stderr
+    lines = [l.split() for l in r.stdout.splitlines()]
+    assert lines[0][0] in ("i686", "i386"), r.stdout
+    assert lines[1:3] == [["NoNewPrivs:", "0"], ["Seccomp:", "2"]], r.stdout
+    # PID 1 is the command, or --init's reaper: filtered either way
+    assert lines[3] == ["Seccomp:", "2"], r.stdout

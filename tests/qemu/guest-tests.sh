@@ -25,7 +25,8 @@ RUN_TIMEOUT=60           # seconds a foreground ward run may take
 TESTS="ward-runs v2-driver cgroup-namespace born-in-cgroup memory-max-written pids-max-written
 memory-oom-kill pids-limit cpuset-cpus cpu-max cpu-weight io-weight cleanup-after-exit
 refused-cgroup-leaves-nothing refused-cgroup-removes-its-parent created-parent-removed
-cpuset-outside-parent internal-process-rule cgroup-parent-self no-leftovers"
+cpuset-outside-parent internal-process-rule cgroup-parent-self oci-cgroup-mount
+oci-v1-keys-refused oci-update-enables-controller no-leftovers"
 
 n=0
 failed=0
@@ -423,6 +424,108 @@ test_cgroup_parent_self() {
 		_err="$_err; $SHELLCG/cgroup.subtree_control changed to '$(cat "$SHELLCG/cgroup.subtree_control")'"
 	grep -qx "$$" "$SHELLCG/cgroup.procs" || _err="$_err; the test shell was moved out of $SHELLCG"
 	[ -z "$_err" ] || fail "${_err#; }: $(one_line "$T/self.err")"
+}
+
+# ---- through ward-oci (the same binary under that name) ----
+
+OCI=$T/oci/ward-oci
+oci_setup() {
+	[ -x "$OCI" ] && return 0
+	mkdir -p "$T/oci/rootfs/bin" "$T/oci/rootfs/proc" "$T/oci/rootfs/sys" "$T/oci/rootfs/dev"
+	cp /bin/busybox "$T/oci/rootfs/bin/busybox"
+	for _a in sh cat sleep grep true echo; do ln -sf busybox "$T/oci/rootfs/bin/$_a"; done
+	ln -sf "$(command -v ward)" "$OCI"
+}
+# oci_bundle DIR CMD RESOURCES-JSON EXTRA-MOUNTS-JSON [NO-CGROUP-NS]
+oci_bundle() {
+	_cgns=', {"type": "cgroup"}'
+	[ -n "$5" ] && _cgns=
+	mkdir -p "$1"
+	cat >"$1/config.json" <<EOF2
+{"ociVersion": "1.0.2",
+ "process": {"args": ["/bin/sh", "-c", "$2"], "cwd": "/", "env": ["PATH=/bin"],
+             "user": {"uid": 0, "gid": 0}},
+ "root": {"path": "$T/oci/rootfs", "readonly": true},
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}$4],
+ "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"},
+                          {"type": "uts"}$_cgns],
+           "resources": $3}}
+EOF2
+}
+# oci_run ID BUNDLE: create, start, wait until it is gone, delete; output
+# in $T/ID.out, errors in $T/ID.err, create's status in $rc
+oci_run() {
+	"$OCI" --root "$T/oci/root" create --bundle "$2" "$1" >"$T/$1.out" 2>"$T/$1.err" </dev/null
+	rc=$?
+	[ "$rc" = 0 ] || return 0
+	"$OCI" --root "$T/oci/root" start "$1" 2>>"$T/$1.err"
+	_i=0
+	while [ $_i -lt 300 ] && ! "$OCI" --root "$T/oci/root" state "$1" 2>/dev/null |
+		grep -q '"stopped"'; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	"$OCI" --root "$T/oci/root" delete --force "$1" 2>>"$T/$1.err"
+}
+
+test_oci_cgroup_mount() {
+	oci_setup
+	# a cgroup2 mount inside the container's cgroup namespace: its own
+	# cgroup's files at /sys/fs/cgroup, read-only as asked
+	_cmd="cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max.burst;"
+	_cmd="$_cmd grep ' /sys/fs/cgroup ' /proc/self/mountinfo;"
+	_cmd="$_cmd echo 9 > /sys/fs/cgroup/pids.max || echo refused"
+	oci_bundle "$T/oci/b1" "$_cmd" \
+		'{"pids": {"limit": 42}, "cpu": {"quota": 20000, "period": 100000, "burst": 1000}}' \
+		', {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid"]}'
+	oci_run ocimnt "$T/oci/b1"
+	[ "$rc" = 0 ] || fail "create: status $rc: $(one_line "$T/ocimnt.err")" || return 1
+	_out=$(cat "$T/ocimnt.out")
+	diag "$_out"
+	_err=
+	[ "$(sed -n 1p "$T/ocimnt.out")" = 42 ] || _err="$_err; pids.max is not 42"
+	[ "$(sed -n 2p "$T/ocimnt.out")" = 1000 ] || _err="$_err; cpu.max.burst is not 1000"
+	sed -n 3p "$T/ocimnt.out" | grep -q ' / /sys/fs/cgroup ro,.* - cgroup2 ' ||
+		_err="$_err; /sys/fs/cgroup is not a read-only cgroup2 mount rooted at the container's cgroup"
+	[ "$(sed -n 4p "$T/ocimnt.out")" = refused ] || _err="$_err; pids.max was writable"
+	[ -z "$_err" ] || fail "${_err#; }: $(one_line "$T/ocimnt.out")" || return 1
+	assert_clean ocimnt || return 1
+	# without a cgroup namespace: the container's cgroup directory bound
+	oci_bundle "$T/oci/b1n" "cat /sys/fs/cgroup/pids.max; grep ' /sys/fs/cgroup ' /proc/self/mountinfo" \
+		'{"pids": {"limit": 43}}' \
+		', {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["rw"]}' nons
+	oci_run ocimnt2 "$T/oci/b1n"
+	[ "$rc" = 0 ] || fail "create (no cgroup namespace): status $rc: $(one_line "$T/ocimnt2.err")" || return 1
+	diag "$(cat "$T/ocimnt2.out")"
+	[ "$(sed -n 1p "$T/ocimnt2.out")" = 43 ] &&
+		sed -n 2p "$T/ocimnt2.out" | grep -q " /$PARENT/ward-ocimnt2 /sys/fs/cgroup rw,.* - cgroup2 " ||
+		fail "no cgroup namespace: not the container's cgroup bound: $(one_line "$T/ocimnt2.out")" || return 1
+	assert_clean ocimnt2
+}
+
+test_oci_v1_keys_refused() {
+	oci_setup
+	oci_bundle "$T/oci/b2" "true" '{"memory": {"limit": 67108864, "kernelTCP": 16777216}}' ''
+	oci_run ocikmem "$T/oci/b2"
+	[ "$rc" = 1 ] || fail "memory.kernelTCP on cgroup v2: status $rc, not 1" || return 1
+	grep -q "linux.resources.memory.kernelTCP" "$T/ocikmem.err" ||
+		fail "the error does not name the key: $(one_line "$T/ocikmem.err")" || return 1
+	assert_clean ocikmem
+}
+
+test_oci_update_enables_controller() {
+	oci_setup
+	# created without limits (no controller enabled for it), then updated
+	oci_bundle "$T/oci/b3" "sleep 30" '{}' ''
+	"$OCI" --root "$T/oci/root" create --bundle "$T/oci/b3" ociupd >"$T/ociupd.out" 2>"$T/ociupd.err" </dev/null ||
+		fail "create: $(one_line "$T/ociupd.err")" || return 1
+	"$OCI" --root "$T/oci/root" update --pids-limit 33 ociupd 2>>"$T/ociupd.err"
+	rc=$?
+	_v=$(cgfile ociupd pids.max)
+	"$OCI" --root "$T/oci/root" delete --force ociupd 2>>"$T/ociupd.err"
+	[ "$rc" = 0 ] || fail "update: status $rc: $(one_line "$T/ociupd.err")" || return 1
+	[ "$_v" = 33 ] || fail "update --pids-limit 33: pids.max is '$_v'" || return 1
+	assert_clean ociupd
 }
 
 test_no_leftovers() {

@@ -22,6 +22,7 @@
  *   "namespaces": {"net": PATH | null (new) | false (none), ...}
  *   "time_offsets": {"monotonic": [S, NS], "boottime": [S, NS]}
  *   "personality": NUMBER, "umask": NUMBER, "groups": [GID, ...]
+ *   "no_new_privs": BOOL            (default: `ward run`'s, true)
  *   "seccomp": PROFILE, "listener_path": PATH, "listener_metadata": STR
  *   "mount_label": STR, "cgroups_path": PATH
  *
@@ -168,6 +169,8 @@ static int apply_extras(struct ward_spec *s, json_t *cfg, ward_err *err)
 		s->has_personality = true;
 		s->personality = (unsigned long)json_integer_value(v);
 	}
+	if ((v = json_object_get(cfg, "no_new_privs")))
+		s->process.no_new_privs = json_is_true(v);
 	if ((v = json_object_get(cfg, "umask"))) {
 		s->process.has_umask = true;
 		s->process.umask = (uint32_t)json_integer_value(v);
@@ -241,14 +244,14 @@ static int fail(struct ward_container *c, const char *what, const ward_err *err)
 }
 
 /* `start` from another process, as the OCI face does it. */
-static int release_fifo(const struct ward_ctx *ctx, const char *name)
+static int release_fifo(const struct ward_ctx *ctx, const char *name, pid_t pid, uint64_t start)
 {
 	int st;
 	pid_t p = fork();
 
 	if (p == 0) {
 		ward_err e = {0};
-		if (container_release_fifo(ctx, name, &e) < 0) {
+		if (container_release_fifo(ctx, name, pid, start, &e) < 0) {
 			fprintf(stderr, "ocidrive: start: %s\n", e.msg);
 			_exit(1);
 		}
@@ -314,7 +317,7 @@ int main(int argc, char **argv)
 		return fail(NULL, "create", &err);
 	fprintf(stderr, "ocidrive: created %d\n", (int)c->pid);
 	if (fifo)
-		r = release_fifo(&ctx, c->name) < 0 ? -EIO : 0;
+		r = release_fifo(&ctx, c->name, c->pid, c->pid_start) < 0 ? -EIO : 0;
 	else
 		r = container_start(c, &err);
 	if (r < 0 && !fifo) {

@@ -148,7 +148,9 @@ static void test_created_released_by_another_process(void **state)
 	assert_true(releaser >= 0);
 	if (releaser == 0) {
 		ward_err e = {0};
-		_exit(container_release_fifo(&f->ctx, "created-test", &e) == 0 ? 0 : 1);
+		_exit(container_release_fifo(&f->ctx, "created-test", c->pid, c->pid_start, &e) == 0
+			  ? 0
+			  : 1);
 	}
 	assert_int_equal(waitpid(releaser, &st, 0), releaser);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -164,8 +166,46 @@ static void test_release_of_unknown_container(void **state)
 	struct fixture *f = *state;
 	ward_err err = {0};
 
-	assert_int_equal(container_release_fifo(&f->ctx, "nosuch", &err), -ENOENT);
+	assert_int_equal(container_release_fifo(&f->ctx, "nosuch", 0, 0, &err), -ENOENT);
 	assert_string_equal(err.msg, "container nosuch is not in the created state");
+}
+
+/* A container process that dies before anyone released it never opens its
+ * end of the FIFO: the release sees it exit instead of blocking forever. */
+static void test_release_of_dead_container(void **state)
+{
+	struct fixture *f = *state;
+	struct ward_create_opts o = {.release = WARD_RELEASE_FIFO,
+				     .kill_with_parent = true,
+				     .write_state = true,
+				     .stdio = {-1, -1, -1}};
+	struct ward_container *c = NULL;
+	ward_err err = {0};
+	pid_t releaser;
+	int st;
+
+	assert_int_equal(container_create(&f->ctx, f->rs.spec, &o, &c, &err), 0);
+	/* it may be blocked in its open of the FIFO already: kill it there */
+	usleep(50000);
+	assert_int_equal(container_signal(c, SIGKILL), 0);
+	releaser = fork();
+	assert_true(releaser >= 0);
+	if (releaser == 0) {
+		ward_err e = {0};
+		alarm(5); /* the bug: blocked in open() for ever */
+		_exit(container_release_fifo(&f->ctx, "created-test", c->pid, c->pid_start, &e) ==
+			      -ESRCH
+			  ? 0
+			  : 1);
+	}
+	assert_int_equal(waitpid(releaser, &st, 0), releaser);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* a pid that is not the container's (another start time): refused */
+	assert_int_equal(container_release_fifo(&f->ctx, "created-test", getpid(), 1, &err),
+			 -ESRCH);
+	assert_int_equal(container_destroy(c, &err), 0);
+	container_free(c);
 }
 
 int main(void)
@@ -175,6 +215,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_created_released_by_another_process, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_release_of_unknown_container, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_of_dead_container, setup, teardown),
 	};
 
 	if (geteuid() != 0) {
