@@ -95,7 +95,7 @@ static int parse_create(struct oci_globals *g, int argc, char **argv, const char
 				a->detach = true;
 				break;
 			}
-			/* fall through */
+			__attribute__((fallthrough));
 		default:
 			return oci_usage(g, verb, synopsis);
 		}

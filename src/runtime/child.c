@@ -150,14 +150,67 @@ int child_switch_user(const struct ward_process *p, ward_err *err)
 
 /* CVE-2024-21626: a cwd reached through a leaked host fd would sit outside
  * the container's root; getcwd() then reports it as unreachable. */
+/* Is the working directory inside our root?  Walk up with ".." until the
+ * root (yes) or a directory that is its own parent, a root that is not
+ * ours (no).  For when getcwd() is denied by a seccomp profile already
+ * loaded (OCI, without no_new_privs); 1, 0 or -errno. */
+static int cwd_inside_root(void)
+{
+	struct stat root, cur, up;
+	int fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = -ELOOP;
+
+	if (fd < 0 || stat("/", &root) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (int depth = 0; depth < 4096; depth++) {
+		int parent;
+		if (fstat(fd, &cur) < 0) {
+			r = -errno;
+			break;
+		}
+		if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino) {
+			r = 1;
+			break;
+		}
+		parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0 || fstat(parent, &up) < 0) {
+			r = -errno;
+			if (parent >= 0)
+				close(parent);
+			break;
+		}
+		close(fd);
+		fd = parent;
+		if (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino) {
+			r = 0;
+			break;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 int child_enter_cwd(const char *cwd, ward_err *err)
 {
 	char buf[PATH_MAX];
 
 	if (chdir(cwd) < 0)
 		return werr(err, errno, "working directory %s", cwd);
-	if (!getcwd(buf, sizeof(buf)))
-		return werr(err, errno, "working directory %s", cwd);
+	if (!getcwd(buf, sizeof(buf))) {
+		int r;
+		if (errno != EPERM && errno != EACCES)
+			return werr(err, errno, "working directory %s", cwd);
+		/* denied by the container's own seccomp profile: check by
+		 * walking up instead (CVE-2024-21626 stays covered) */
+		r = cwd_inside_root();
+		if (r < 0)
+			return werr(err, -r, "working directory %s", cwd);
+		return r ? 0
+			 : werrx(err, EPERM, "working directory %s is outside the container", cwd);
+	}
 	if (buf[0] != '/')
 		return werrx(err, EPERM, "working directory %s is outside the container", cwd);
 	return 0;

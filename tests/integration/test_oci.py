@@ -703,6 +703,26 @@ def test_seccomp_without_no_new_privileges(oci, tmp_path):
     ok(oci.run("delete", "--force", "s2"))
 
 
+def test_profile_denying_getcwd_still_checks_the_working_directory(oci, tmp_path):
+    """The runtime-tools seccomp profile denies getcwd; without
+    noNewPrivileges the filter is in before ward checks the working
+    directory, which it then does by walking up with ".." instead."""
+    def deny_getcwd(c):
+        seccomp_without_nnp(c)
+        c["linux"]["seccomp"]["syscalls"].append(
+            {"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1})
+        c["process"]["cwd"] = "/tmp"
+    out = tmp_path / "out"
+    b = oci.bundle(["/wtest", "cwd"], deny_getcwd)
+    ok(oci.create("g1", b, stdout=out))
+    ok(oci.run("start", "g1"))
+    oci.wait_status("g1", "stopped")
+    # the command itself cannot call getcwd: the filter is really in
+    assert "EPERM" in out.read_text() or "Operation not permitted" in out.read_text(), \
+        out.read_text()
+    ok(oci.run("delete", "g1"))
+
+
 def status_caps(text):
     return {l.split(":")[0]: int(l.split()[1], 16) for l in text.splitlines()}
 
