@@ -83,7 +83,7 @@ bench: all
 install: $(BUILD)/build.ninja
 	meson configure $(BUILD) -Dprefix=$(PREFIX)
 	ninja -C $(BUILD)
-	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
+	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild --strip
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
