@@ -48,8 +48,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY="$HERE/paired.py"
 
-die() { echo "lifecycle.sh: $*" >&2; exit 1; }
-say() { printf '\n== %s\n' "$*"; }
+ME=lifecycle.sh
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # ---------------------------------------------------------------- cgroups --
 # Remove a cgroup and everything beneath it, deepest first, killing what is
@@ -332,6 +333,22 @@ case "$BT$OUT$WARD_SRC$MON_SRC" in *[[:space:]\'\"\\]*) die "paths must not cont
 chmod 755 "$BT"
 export PFX="lcb$$-"
 
+# LXC, run as root, writes its id maps itself unless newuidmap/newgidmap
+# are on PATH (the uidmap package, which podman pulls in): then it runs them,
+# and they refuse any range /etc/subuid does not give root.  This script
+# does not edit /etc/subuid: it runs with a PATH whose /usr/bin and /bin
+# are copies made of symlinks without those two.
+mkdir "$BT/path"
+for d in /usr/local/bin /usr/bin /bin; do
+	[ -d "$d" ] || continue
+	for f in "$d"/*; do
+		case ${f##*/} in newuidmap | newgidmap) continue ;; esac
+		[ -e "$BT/path/${f##*/}" ] || ln -s "$f" "$BT/path/${f##*/}"
+	done
+done
+ORIG_PATH=$PATH
+export PATH="$BT/path:/usr/local/sbin:/usr/sbin:/sbin"
+
 # LXC keeps its locks in /run/lxc/lock/<lxcpath>; the inner namespace mounts
 # a private directory there, which needs the mount point.  A run that made
 # /run/lxc removes it at the end, and removing it would take the mount away
@@ -357,6 +374,7 @@ outer_cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM HUP
 	set +e
+	PATH=$ORIG_PATH # the run's PATH lives in $BT, which goes below
 	cgroup_sweep                 # again, in case the inner cleanup was cut short
 	rm -rf --one-file-system "$BT"
 	[ "$RUN_LXC_MADE" = 1 ] && rmdir /run/lxc 2>/dev/null

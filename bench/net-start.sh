@@ -33,25 +33,14 @@ PY="$HERE/paired.py"
 NB="$HERE/netbench.py"
 SUBNET=10.10.16.0/21
 
-die() { echo "net-start.sh: $*" >&2; exit 1; }
-say() { printf '\n== %s\n' "$*"; }
+ME=net-start.sh
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # ---------------------------------------------------------------- cgroups --
 # as in bench/start.sh: crun's $CRUN_CG in every hierarchy plus its
 # ancestors that did not exist before ($BT/cg-new), and ward-$WARD_PREFIX*
 # beneath our own cgroup.
-cg_kill_rmdir() {
-	local d=$1 i pid
-	[ -d "$d" ] || return 0
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		if [ -r "$d/cgroup.procs" ]; then
-			while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$d/cgroup.procs"
-		fi
-		rmdir "$d" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "net-start.sh: warning: could not remove cgroup $d" >&2
-}
 
 cgroup_sweep() {
 	local mp self key d

@@ -34,22 +34,11 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY="$HERE/paired.py"
 
-die() { echo "oci.sh: $*" >&2; exit 1; }
-say() { printf '\n== %s\n' "$*"; }
+ME=oci.sh
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # ---------------------------------------------------------------- cgroups --
-cg_kill_rmdir() {
-	local d=$1 i pid
-	[ -d "$d" ] || return 0
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		if [ -r "$d/cgroup.procs" ]; then
-			while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$d/cgroup.procs"
-		fi
-		rmdir "$d" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "oci.sh: warning: could not remove cgroup $d" >&2
-}
 
 cgroup_sweep() {
 	local mp self key d

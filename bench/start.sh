@@ -26,8 +26,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY="$HERE/paired.py"
 
-die() { echo "start.sh: $*" >&2; exit 1; }
-say() { printf '\n== %s\n' "$*"; }
+ME=start.sh
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # ---------------------------------------------------------------- cgroups --
 # cgroup_sweep: remove the cgroups this run (or crun, for it) created.
@@ -35,18 +36,6 @@ say() { printf '\n== %s\n' "$*"; }
 #     that did not exist before the run (listed in $BT/cg-new);
 #   - ward's, ward-$WARD_PREFIX*, under our own cgroup in every hierarchy.
 # Processes still inside are killed first (only after an interrupted run).
-cg_kill_rmdir() {
-	local d=$1 i pid
-	[ -d "$d" ] || return 0
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		if [ -r "$d/cgroup.procs" ]; then
-			while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$d/cgroup.procs"
-		fi
-		rmdir "$d" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "start.sh: warning: could not remove cgroup $d" >&2
-}
 
 cgroup_sweep() {
 	local mp self key d

@@ -55,16 +55,6 @@ int manage_lock(const struct ward_ctx *ctx, const char *name, ward_err *err)
 	return fd;
 }
 
-static json_t *read_state_json(const struct ward_ctx *ctx, const char *name)
-{
-	_cleanup_free_ char *p = xasprintf("%s/%s/state.json", ctx->root_dir, name);
-	_cleanup_free_ char *text = NULL;
-
-	if (!p || read_file(p, &text, NULL) < 0)
-		return NULL;
-	return json_loads(text, 0, NULL);
-}
-
 int manage_state(const struct ward_ctx *ctx, const char *name, struct manage_state *st)
 {
 	json_t *o;
@@ -73,7 +63,7 @@ int manage_state(const struct ward_ctx *ctx, const char *name, struct manage_sta
 	st->stop_signal = SIGTERM;
 	if (!state_is_alive(ctx, name))
 		return 0;
-	o = read_state_json(ctx, name);
+	o = state_load(ctx, name);
 	if (!o)
 		return 0; /* still being created */
 	st->running = true;
@@ -315,7 +305,7 @@ int manage_teardown(const struct ward_ctx *ctx, const char *name, const char *st
 		container_free(c);
 		return werr(err, ENOMEM, "teardown");
 	}
-	st = read_state_json(ctx, name);
+	st = state_load(ctx, name);
 	if (st && json_object_get(st, "net_state")) {
 		int netns = fcntl(MON_NETNS, F_GETFD) >= 0 ? MON_NETNS : -1;
 		r = net_plan_load(c, json_object_get(st, "net_state"), netns, err);
@@ -453,7 +443,7 @@ int manage_last_exit(const struct ward_ctx *ctx, const char *name, int *status, 
 
 json_t *manage_state_doc(const struct ward_ctx *ctx, const char *name)
 {
-	return read_state_json(ctx, name);
+	return state_load(ctx, name);
 }
 
 bool manage_pid_alive(pid_t pid, uint64_t start)
@@ -566,7 +556,7 @@ int manage_destroy_unheld(const struct ward_ctx *ctx, const char *name, char *co
 			  ward_err *err)
 {
 	struct ward_container *c = calloc(1, sizeof(*c));
-	json_t *st = read_state_json(ctx, name);
+	json_t *st = state_load(ctx, name);
 	int r;
 
 	if (!c) {

@@ -600,21 +600,13 @@ static int configure_inside(struct nl_sock *cnl, struct net_attachment *a, bool 
 	return 0;
 }
 
-/* Whether NAME's state records a network (an attachment in "net"). */
-static bool state_had_network(const struct ward_ctx *ctx, const char *name)
-{
-	_cleanup_free_ char *p = xasprintf("%s/%s/state.json", ctx->root_dir, name);
-	json_t *o = p ? json_load_file(p, 0, NULL) : NULL;
-	json_t *net = json_object_get(o, "net");
-	bool had = json_is_array(net) && json_array_size(net) > 0;
-
-	json_decref(o);
-	return had;
-}
-
 int net_reclaim(const struct ward_ctx *ctx, const char *name, ward_err *err)
 {
-	return net_reclaim_as(ctx, name, state_had_network(ctx, name), err);
+	json_t *o = state_load(ctx, name);
+	bool had = state_doc_has_network(o);
+
+	json_decref(o);
+	return net_reclaim_as(ctx, name, had, err);
 }
 
 int net_reclaim_as(const struct ward_ctx *ctx, const char *name, bool had_network, ward_err *err)

@@ -20,7 +20,43 @@
 #include "net/firewall.h"
 #include "net/firewall_nl.h"
 #include "util/cleanup.h"
+#include "util/dynlib.h"
 #include "util/strutil.h"
+
+/* libnftables makes only ward's tables (once per network or bridge); it
+ * is loaded then, not with every ward command (see util/dynlib.h). */
+#define NFT_FUNCS(X)                                                                               \
+	X(nft_ctx_new)                                                                             \
+	X(nft_ctx_free)                                                                            \
+	X(nft_ctx_buffer_output)                                                                   \
+	X(nft_ctx_buffer_error)                                                                    \
+	X(nft_ctx_get_error_buffer)                                                                \
+	X(nft_run_cmd_from_buffer)
+
+static struct {
+#define NFT_PTR(f) __typeof__(f) *f;
+	NFT_FUNCS(NFT_PTR)
+#undef NFT_PTR
+} nftlib;
+
+static int nftlib_load(ward_err *err)
+{
+	static void *lib;
+#define NFT_SYM(f) {#f, (void **)&nftlib.f},
+	static const struct dynlib_sym syms[] = {NFT_FUNCS(NFT_SYM)};
+#undef NFT_SYM
+	int r = dynlib_load(&lib, "libnftables.so.1", "libnftables (Debian: libnftables1)", syms,
+			    ARRAY_SIZE(syms), err);
+
+	return r < 0 ? werr_wrap(err, "firewall") : 0;
+}
+
+#define nft_ctx_new              nftlib.nft_ctx_new
+#define nft_ctx_free             nftlib.nft_ctx_free
+#define nft_ctx_buffer_output    nftlib.nft_ctx_buffer_output
+#define nft_ctx_buffer_error     nftlib.nft_ctx_buffer_error
+#define nft_ctx_get_error_buffer nftlib.nft_ctx_get_error_buffer
+#define nft_run_cmd_from_buffer  nftlib.nft_run_cmd_from_buffer
 
 /*
  * The static ruleset.  Everything that varies per network or container is
@@ -338,6 +374,9 @@ static int nft_ctx_get(struct fw_ctx *fw, ward_err *err)
 		return werrx(err, EXDEV,
 			     "firewall: called in another network namespace than "
 			     "fw_open()");
+	r = nftlib_load(err);
+	if (r < 0)
+		return r;
 	fw->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!fw->nft)
 		return werr(err, ENOMEM, "firewall: libnftables context");

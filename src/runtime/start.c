@@ -305,23 +305,29 @@ static int adopt_forked(struct ward_container *c, ward_err *err)
 	return 0;
 }
 
+/* The runtime-spec state document ("created") in a sealed memfd, for the
+ * hooks and the seccomp listener. */
+static int state_memfd(struct ward_container *c, ward_err *err)
+{
+	_cleanup_free_ char *json = NULL;
+	int r = hooks_state_json(c->spec, c->name, "created", c->pid, &json, err);
+
+	return r < 0 ? r : hooks_state_memfd(json, err);
+}
+
 /* The state document for the createContainer and startContainer hooks
  * and the seccomp listener, which the child cannot make: it does not know
  * its PID as the host sees it. */
 static int send_state(struct ward_container *c, ward_err *err)
 {
 	const struct ward_spec *s = c->spec;
-	_cleanup_free_ char *json = NULL;
 	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (c->seccomp_sock < 0 && !s->hooks.n[WHOOK_CREATE_CONTAINER] &&
 	    !s->hooks.n[WHOOK_START_CONTAINER])
 		return 0;
-	r = hooks_state_json(s, c->name, "created", c->pid, &json, err);
-	if (r < 0)
-		return r;
-	fd = hooks_state_memfd(json, err);
+	fd = state_memfd(c, err);
 	if (fd < 0)
 		return fd;
 	r = sync_send_fd(c->sync_fd, SYNC_STATE, fd);
@@ -334,16 +340,12 @@ static int run_runtime_hooks(struct ward_container *c, ward_err *err)
 {
 	static const enum ward_hook_kind kinds[] = {WHOOK_PRESTART, WHOOK_CREATE_RUNTIME};
 	const struct ward_hooks *h = &c->spec->hooks;
-	_cleanup_free_ char *json = NULL;
 	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (!h->n[WHOOK_PRESTART] && !h->n[WHOOK_CREATE_RUNTIME])
 		return 0;
-	r = hooks_state_json(c->spec, c->name, "created", c->pid, &json, err);
-	if (r < 0)
-		return r;
-	fd = hooks_state_memfd(json, err);
+	fd = state_memfd(c, err);
 	if (fd < 0)
 		return fd;
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {

@@ -68,10 +68,8 @@ int state_acquire(struct ward_container *c, ward_err *err)
 		closep(&c->state_fd);
 		c->reclaimed = true;
 		{
-			_cleanup_free_ char *p = xasprintf("%s/state.json", c->state_dir);
-			json_t *o = p ? json_load_file(p, 0, NULL) : NULL;
-			json_t *net = json_object_get(o, "net");
-			c->reclaimed_net = json_is_array(net) && json_array_size(net) > 0;
+			json_t *o = state_load(c->ctx, c->name);
+			c->reclaimed_net = state_doc_has_network(o);
 			json_decref(o);
 		}
 		r = rm_rf(c->state_dir);
@@ -92,6 +90,20 @@ int state_acquire(struct ward_container *c, ward_err *err)
 		return r;
 	}
 	return 0;
+}
+
+json_t *state_load(const struct ward_ctx *ctx, const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s/state.json", ctx->root_dir, name);
+
+	return p ? json_load_file(p, 0, NULL) : NULL;
+}
+
+bool state_doc_has_network(const json_t *doc)
+{
+	const json_t *net = json_object_get(doc, "net");
+
+	return json_is_array(net) && json_array_size(net) > 0;
 }
 
 bool state_is_alive(const struct ward_ctx *ctx, const char *name)

@@ -7,12 +7,18 @@
 #ifndef WARD_STATE_H
 #define WARD_STATE_H
 
+#include <jansson.h>
+
 #include "runtime/container.h"
 
 int state_acquire(struct ward_container *c, ward_err *err);
 /* Is a container of that name running under ctx->root_dir (its state
  * directory exists and its lock is held)? */
 bool state_is_alive(const struct ward_ctx *ctx, const char *name);
+/* ROOT/NAME/state.json as written (NULL when absent or unreadable). */
+json_t *state_load(const struct ward_ctx *ctx, const char *name);
+/* Does a state document record a network (a non-empty "net")? */
+bool state_doc_has_network(const json_t *doc);
 int state_write(struct ward_container *c, const char *status, ward_err *err);
 void state_release(struct ward_container *c);
 

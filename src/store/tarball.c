@@ -23,7 +23,6 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,6 +39,7 @@
 #include "store/internal.h"
 #include "store/store.h"
 #include "util/cleanup.h"
+#include "util/dynlib.h"
 #include "util/fileutil.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -94,23 +94,13 @@ static struct {
 static int la_load(ward_err *err)
 {
 	static void *lib;
-	void *h;
-
-	if (lib)
-		return 0;
-	h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return werrx(err, ENOENT, "tar: cannot load libarchive (%s; Debian: libarchive13)",
-			     dlerror());
-#define LA_SYM(f)                                                                                  \
-	if (!(la.f = (__typeof__(f) *)dlsym(h, #f))) {                                             \
-		dlclose(h);                                                                        \
-		return werrx(err, ENOENT, "tar: libarchive has no %s", #f);                        \
-	}
-	LA_FUNCS(LA_SYM)
+#define LA_SYM(f) {#f, (void **)&la.f},
+	static const struct dynlib_sym syms[] = {LA_FUNCS(LA_SYM)};
 #undef LA_SYM
-	lib = h;
-	return 0;
+	int r = dynlib_load(&lib, "libarchive.so.13", "libarchive (Debian: libarchive13)", syms,
+			    ARRAY_SIZE(syms), err);
+
+	return r < 0 ? werr_wrap(err, "tar") : 0;
 }
 
 #define archive_entry_atime                la.archive_entry_atime
