@@ -291,6 +291,7 @@ int manage_teardown(const struct ward_ctx *ctx, const char *name, const char *st
 	bool oom = false;
 	int r;
 
+	wtime("teardown");
 	if (!c || !leaf) {
 		free(c);
 		return werr(err, ENOMEM, "teardown");
@@ -404,8 +405,13 @@ int manage_stop(const struct ward_ctx *ctx, const char *name, int sig, int timeo
 	_cleanup_close_ int fd = manage_pidfd(ctx, name, &st, err);
 	struct pollfd p;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* exited on its own: its monitor may still be tearing down (and
+		 * writing last-exit.json); stopped means that is over too */
+		if (fd == -ESRCH)
+			manage_wait_released(ctx, name, 60000);
 		return fd;
+	}
 	if (ward_pidfd_send_signal(fd, sig ? sig : st.stop_signal, NULL, 0) < 0 && errno != ESRCH)
 		return werr(err, errno, "signal %s", name);
 	p = (struct pollfd){.fd = fd, .events = POLLIN};

@@ -38,6 +38,7 @@
 #include "runtime/tty.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
+#include "util/log.h"
 #include "util/strutil.h"
 #include "util/syscalls.h"
 
@@ -681,12 +682,23 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	closep(&ch->state_fd);
 	/* 14. --init: we stay as PID 1 and reap; the command runs as PID 2 */
 	if (s->init) {
-		pid_t pid = fork();
+		sigset_t all, none;
+		pid_t pid;
+
+		/* Block every signal before the fork: a command that exits at
+		 * once would otherwise send its SIGCHLD before the reaper blocks
+		 * it, and an init drops a signal it neither blocks nor handles,
+		 * leaving the reaper waiting for an exit that already happened. */
+		sigfillset(&all);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		pid = fork();
 		if (pid < 0) {
 			werr(&ch->err, errno, "fork for init");
 			fail(ch, STEP_INIT);
 		}
 		if (pid > 0) {
+			wtime("init forked");
 			close(sync_fd);
 			closep(&ch->release_fd);
 			closep(&c->seccomp_sock);
@@ -696,6 +708,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 			}
 			init_reaper(pid);
 		}
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* our own process group, in the foreground of the terminal;
 		 * SIGTTOU is blocked so a background tcsetpgrp is allowed */
 		setpgid(0, 0);

@@ -24,18 +24,11 @@ _Noreturn void init_reaper(pid_t child)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&all, &si);
+		int sig;
 
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(125);
-		}
-		if (sig != SIGCHLD) {
-			if (sig != SIGKILL && sig != SIGSTOP)
-				kill(child, sig);
-			continue;
-		}
+		/* Reap first: the caller blocked signals before the fork, but a
+		 * reaper that starts after the child exited must not wait for a
+		 * SIGCHLD to learn it. */
 		for (;;) {
 			int st;
 			pid_t p = waitpid(-1, &st, WNOHANG);
@@ -48,5 +41,13 @@ _Noreturn void init_reaper(pid_t child)
 		}
 		if (child_done)
 			_exit(status);
+		sig = sigwaitinfo(&all, &si);
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(125);
+		}
+		if (sig != SIGCHLD && sig != SIGKILL && sig != SIGSTOP)
+			kill(child, sig);
 	}
 }

@@ -8,5 +8,6 @@
  * catchable signal to `child`, reaps every zombie that is reparented to it,
  * and exits with child's status (128+N for a signal) when child exits. */
 _Noreturn void init_reaper(pid_t child);
+/* (call it with every signal blocked since before the fork of `child`) */
 
 #endif

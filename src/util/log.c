@@ -44,19 +44,27 @@ void wlog(enum ward_log_level level, const char *fmt, ...)
 void wtime(const char *phase)
 {
 	static struct timespec t0;
-	static const char *crash_at;
+	static const char *crash_at, *pause_at;
 	static bool looked;
 	struct timespec t;
 
-	/* Fault injection for the crash-safety tests: WARD_TEST_CRASH_AT=PHASE
-	 * kills the process (SIGKILL, no cleanup) when it reaches PHASE, one
-	 * of the timeline's steps (`ward --debug` shows them). */
+	/* Fault injection for the tests, at PHASE, one of the timeline's steps
+	 * (`ward --debug` shows them): WARD_TEST_CRASH_AT=PHASE kills the
+	 * process (SIGKILL, no cleanup) for the crash-safety tests, and
+	 * WARD_TEST_PAUSE_AT=PHASE stops it for 300 ms there, to open the
+	 * window of a race that a test asserts ward does not lose. */
 	if (!looked) {
 		crash_at = getenv("WARD_TEST_CRASH_AT");
+		pause_at = getenv("WARD_TEST_PAUSE_AT");
 		looked = true;
 	}
 	if (crash_at && strcmp(crash_at, phase) == 0)
 		raise(SIGKILL);
+	if (pause_at && strcmp(pause_at, phase) == 0) {
+		struct timespec pause = {0, 300 * 1000 * 1000};
+		while (nanosleep(&pause, &pause) < 0 && errno == EINTR)
+			;
+	}
 	if (!ward_log_enabled(WLOG_DEBUG))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);

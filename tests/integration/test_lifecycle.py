@@ -723,6 +723,26 @@ def test_tarball_escapes_refused(lw, tmp_path, kind):
     assert not store_empty(w)
 
 
+def test_destroy_waits_for_the_teardown_of_a_container_that_just_exited(ward, sb):
+    """A container that exits on its own is torn down by its monitor, which
+    records the exit in the store; destroy -f right then (the monitor held
+    for 300 ms at the start of its teardown) must wait for it instead of
+    racing it for the container's directory, and so must stop."""
+    w = ward
+    pause = {"WARD_TEST_PAUSE_AT": "teardown"}
+    for verb in (["stop", "gone"], ["destroy", "-f", "gone"]):
+        ok(sb.run("create", "gone", "--bind", f"{WTEST}:/wtest:ro", "--", "/wtest", "exit", "3"))
+        ok(sb.run("start", "gone", env=pause))
+        time.sleep(0.1)  # exited; its teardown is paused
+        ok(sb.run(*verb))
+        if verb[0] == "stop":
+            st = state(sb, "gone")
+            assert st["state"] == "stopped" and st["last_exit_status"] == 3, st
+            ok(sb.run("destroy", "gone"))
+        assert not (w.lib / "containers" / "gone").exists()
+        assert not sb.leftovers() and not leftovers(w)
+
+
 def test_reclaim_leaves_the_network_alone_without_a_network(ward, sb):
     """destroy (and gc) reclaim what a container's network left in the
     caller's network namespace only if its state says it had one: a link

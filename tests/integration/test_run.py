@@ -277,6 +277,17 @@ def test_sigterm_without_handler_with_init(ward):
     assert p.wait(timeout=10) == 128 + signal.SIGTERM
 
 
+@pytest.mark.parametrize("cmd,status", [(["exit", "7"], 7), (["raise", "9"], 137)])
+def test_init_sees_a_command_that_exits_at_once(ward, cmd, status):
+    """The command may exit before the init has set itself up to wait
+    (WARD_TEST_PAUSE_AT holds the init for 300 ms after its fork): its exit
+    must still be seen, not waited for until someone kills ward."""
+    r = ward.jail(*cmd, opts=["--init"], env={"WARD_TEST_PAUSE_AT": "init forked"},
+                  timeout=20)
+    assert r.returncode == status, r.stderr
+    assert not leftovers(ward)
+
+
 def test_init_reaps_zombies(ward):
     r = ward.jail("zombies", "3", opts=["--init"])
     assert r.stdout.strip() == "zombies 0", r.stdout + r.stderr
