@@ -195,13 +195,6 @@ static int create_container(struct oci_globals *g, const struct create_args *a, 
 		json_decref(config);
 		return oci_fail_err(g, a->id, &err);
 	}
-	if (!spec->ns[WNS_MNT].enabled) {
-		/* the container's root is assembled and pivoted into in its
-		 * mount namespace: in ours it would replace our own root */
-		json_decref(config);
-		return oci_fail(g, a->id,
-				"config.json: linux.namespaces: a mount namespace is required");
-	}
 	if (!spec->ns[WNS_USER].enabled) {
 		/* container root is host root, and our process waits in the
 		 * container until `start`: run from a sealed copy of ourselves

@@ -533,11 +533,14 @@ static void build_root(struct child *ch, int idmapped_root)
 	struct ward_container *c = ch->c;
 	bool userns = s->ns[WNS_USER].enabled;
 
-	/* 4. nothing we mount propagates to the host, nor the other way */
-	CHECK(ch, STEP_PROPAGATION,
-	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
-		  ? werr(&ch->err, errno, "make / private")
-		  : 0);
+	/* 4. nothing we mount propagates to the host, nor the other way
+	 * (without a mount namespace, / is the caller's: fs_setup_root()
+	 * makes only the new root private) */
+	if (s->ns[WNS_MNT].enabled)
+		CHECK(ch, STEP_PROPAGATION,
+		      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+			  ? werr(&ch->err, errno, "make / private")
+			  : 0);
 	/* 5-6. as host root: open what we need from the host, mount the root */
 	fs_ctx_init(&ch->fs, s, c->rootfs_mnt, userns);
 	ch->fs.idmapped_root = idmapped_root;

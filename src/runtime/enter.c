@@ -153,6 +153,26 @@ _Noreturn static void join(const struct enter_opts *o, struct ward_cgroup *cg,
 
 	if (cg && cgroup_attach_self(cg, &err) < 0)
 		die(o->name, &err);
+	if (!(flags & CLONE_NEWNS)) {
+		/* in our own mount namespace (an OCI config without one) the
+		 * container lives in a chroot: enter that instead */
+		char p[64];
+		struct stat theirs, ours;
+		int rfd;
+
+		snprintf(p, sizeof(p), "/proc/%d/root", (int)o->pid);
+		rfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rfd < 0 || fstat(rfd, &theirs) < 0 || stat("/", &ours) < 0) {
+			werr(&err, errno, "open the root of %d", (int)o->pid);
+			die(o->name, &err);
+		}
+		if ((theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino) &&
+		    (fchdir(rfd) < 0 || chroot(".") < 0)) {
+			werr(&err, errno, "enter the root of %d", (int)o->pid);
+			die(o->name, &err);
+		}
+		close(rfd);
+	}
 	if (flags && setns(o->pidfd, flags) < 0) {
 		werr(&err, errno, "join the namespaces of %d", (int)o->pid);
 		die(o->name, &err);

@@ -268,7 +268,12 @@ int fs_idmap_supported(const char *path, uint32_t base)
 int fs_setup_root(struct fs_ctx *f, ward_err *err)
 {
 	const struct ward_spec *s = f->spec;
+	bool own_ns = s->ns[WNS_MNT].enabled;
 
+	/* In the caller's mount namespace only a plain rootfs is assembled:
+	 * the other roots are ward's own options, which always have one. */
+	if (!own_ns && (!s->rootfs || s->rootfs_ephemeral || s->rootfs_idmap))
+		return werrx(err, EINVAL, "this root file system needs a mount namespace");
 	if (f->idmapped_root >= 0) {
 		/* --rootfs-idmap: the tree the parent made, put in place */
 		if (ward_move_mount(f->idmapped_root, "", AT_FDCWD, f->rootfs_mnt,
@@ -292,6 +297,11 @@ int fs_setup_root(struct fs_ctx *f, ward_err *err)
 	} else if (s->rootfs) {
 		if (mount(s->rootfs, f->rootfs_mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return werr(err, errno, "bind root filesystem %s", s->rootfs);
+		/* in the caller's namespace: what is mounted below the new
+		 * root stays there (and is not mounted below root.path too,
+		 * which the bind would otherwise share events with) */
+		if (!own_ns && mount(NULL, f->rootfs_mnt, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return werr(err, errno, "make %s private", f->rootfs_mnt);
 	} else {
 		/* the host template's skeleton: small, made read-only once
 		 * populated; uid=0 is the container's root in its user ns */
@@ -1063,7 +1073,13 @@ int fs_pivot(struct fs_ctx *f, ward_err *err)
 {
 	if (fchdir(f->rootfd) < 0)
 		return werr(err, errno, "pivot_root: enter new root");
-	if (f->spec->no_pivot) {
+	if (!f->spec->ns[WNS_MNT].enabled) {
+		/* the caller's mount namespace: its root stays its own, ours
+		 * is a chroot (the mounts stay reachable from outside it, as
+		 * the spec's "inherit the runtime's namespace" implies) */
+		if (chroot(".") < 0)
+			return werr(err, errno, "chroot");
+	} else if (f->spec->no_pivot) {
 		/* for roots that cannot be pivoted (an initramfs): move the
 		 * new root over / and chroot into it */
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)

@@ -601,12 +601,10 @@ int container_create(const struct ward_ctx *ctx, struct ward_spec *spec,
 	int r;
 
 	wtime("create");
-	/* the child mounts, and pivots, in its mount namespace: in the
-	 * caller's it would change the host's mount table and root */
-	if (!spec->ns[WNS_MNT].enabled)
-		return werrx(err, EINVAL,
-			     "a container needs a mount namespace of its own (or one joined by "
-			     "path)");
+	/* Without a mount namespace (an OCI config may ask for that: the
+	 * container then inherits the caller's), the child assembles the root
+	 * in the caller's mount table, below ROOT/NAME/rootfs, and chroots
+	 * into it instead of pivoting; state_release() detaches it. */
 	r = check_rootfs_access(spec, err);
 	if (r < 0)
 		return r;

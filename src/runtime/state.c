@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,8 +192,13 @@ void state_release(struct ward_container *c)
 		_cleanup_free_ char *p = xasprintf("%s/state.json", c->state_dir);
 		if (p)
 			unlink(p);
-		if (c->rootfs_mnt)
+		if (c->rootfs_mnt) {
+			/* mounted here only for a container without a mount
+			 * namespace of its own: detach its whole tree (EINVAL,
+			 * not a mount point, for every other one) */
+			umount2(c->rootfs_mnt, MNT_DETACH | UMOUNT_NOFOLLOW);
 			rmdir(c->rootfs_mnt);
+		}
 		rm_rf(c->state_dir);
 	}
 	closep(&c->state_fd);

@@ -145,9 +145,16 @@ static int rm_rf_children(int dfd, dev_t dev)
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
+			struct statx sx;
 			int cfd;
 
-			if (st.st_dev != dev) /* never descend into a mount point */
+			/* never descend into a mount point: another file system,
+			 * or a bind mount of this one (same st_dev) */
+			if (st.st_dev != dev)
+				continue;
+			if (statx(dirfd(d), de->d_name, AT_SYMLINK_NOFOLLOW, 0, &sx) == 0 &&
+			    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+			    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
 				continue;
 			cfd = openat(dirfd(d), de->d_name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

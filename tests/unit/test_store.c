@@ -1357,6 +1357,35 @@ static void test_store_remove_mounts(void **state)
 	in_mount_ns(*state, remove_mount);
 }
 
+/* rm_rf (the state directory's removal) never descends into a mount
+ * point, also not a bind mount of the same file system, whose st_dev is
+ * the directory's own: a container without a mount namespace has its
+ * bundle's rootfs bound below its state directory. */
+static const char *rm_rf_bind(struct tmp *t)
+{
+	const char *src = path_in(t, "bundle");
+	const char *state = path_in(t, "state");
+	_cleanup_free_ char *keep = xasprintf("%s/keep", src);
+	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", state);
+	struct stat a, b;
+
+	NS_CHECK(mkdir_p(src, 0755) == 0 && mkdir_p(mnt, 0755) == 0, "mkdir");
+	NS_CHECK(write_file_atomic(keep, "x", 1, 0644) == 0, "write %s", keep);
+	NS_CHECK(mount(src, mnt, NULL, MS_BIND, NULL) == 0, "bind: %m");
+	NS_CHECK(stat(src, &a) == 0 && stat(mnt, &b) == 0 && a.st_dev == b.st_dev,
+		 "the bind is not of the same file system");
+	rm_rf(state);
+	NS_CHECK(path_exists(keep), "rm_rf went into the bind mount and removed %s", keep);
+	umount2(mnt, MNT_DETACH);
+	NS_CHECK(rm_rf(state) == 0 && !path_exists(state), "%s not removed", state);
+	return NULL;
+}
+
+static void test_rm_rf_stops_at_binds(void **state)
+{
+	in_mount_ns(*state, rm_rf_bind);
+}
+
 /* ------------------------------------------------------------------ */
 /* subordinate ids */
 
@@ -1625,6 +1654,7 @@ int main(void)
 	    T(test_store_remove_symlinks),
 	    T(test_store_remove_deep),
 	    T(test_store_remove_mounts),
+	    T(test_rm_rf_stops_at_binds),
 	    T(test_subid_alloc),
 	    T(test_subid_enospc),
 	    T(test_subid_default),
