@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -28,6 +29,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/hooks.h"
 #include "runtime/selfexe.h"
+#include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
 #include "util/strutil.h"
@@ -284,6 +286,26 @@ static int release_fifo(struct oci_globals *g, const struct oci_record *r, ward_
 	return container_release_fifo(&g->ctx, r->id, r->pid, r->pid_start, err);
 }
 
+/* The poststart hooks run after the command is executed (runtime-spec):
+ * ward learns that at the exec itself, before the new program ran one
+ * instruction.  Give it the CPU first, until it exits or first waits
+ * (state neither R nor D) or for at most 50 ms, so that a hook finds the
+ * program started rather than racing its first steps (the validation
+ * suite's poststart test reads the program's output before the hook's). */
+static void let_the_command_run(const struct oci_record *r)
+{
+	for (int i = 0; i < 100; i++) {
+		struct timespec half_ms = {0, 500 * 1000};
+		uint64_t start;
+		char st;
+
+		if (proc_stat(r->pid, &st, &start) < 0 || start != r->pid_start ||
+		    (st != 'R' && st != 'D'))
+			return;
+		nanosleep(&half_ms, NULL);
+	}
+}
+
 static int release(struct oci_globals *g, const char *id)
 {
 	_cleanup_(spec_freep) struct ward_spec *spec = NULL;
@@ -316,8 +338,10 @@ static int release(struct oci_globals *g, const char *id)
 	rc = release_fifo(g, &r, &err);
 	if (rc < 0)
 		rc = oci_fail_err(g, id, &err);
-	else
+	else if (spec->hooks.n[WHOOK_POSTSTART]) {
+		let_the_command_run(&r);
 		oci_run_hooks(g, &r, spec, WHOOK_POSTSTART);
+	}
 	oci_record_clear(&r);
 	return rc;
 }

@@ -124,6 +124,11 @@ bool state_is_alive(const struct ward_ctx *ctx, const char *name)
 
 int proc_start_time(pid_t pid, uint64_t *out)
 {
+	return proc_stat(pid, NULL, out);
+}
+
+int proc_stat(pid_t pid, char *state, uint64_t *start)
+{
 	char path[64];
 	_cleanup_free_ char *buf = NULL;
 	char *p;
@@ -136,15 +141,17 @@ int proc_start_time(pid_t pid, uint64_t *out)
 	/* the command name may contain anything, ")" included: skip to the
 	 * last ")" and count fields from there (field 3 follows it) */
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || !p[2])
 		return -EINVAL;
 	p++;
+	if (state)
+		*state = p[1];
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EINVAL;
 	}
-	return sscanf(p + 1, "%lu", (unsigned long *)out) == 1 ? 0 : -EINVAL;
+	return sscanf(p + 1, "%lu", (unsigned long *)start) == 1 ? 0 : -EINVAL;
 }
 
 int state_write(struct ward_container *c, const char *status, ward_err *err)

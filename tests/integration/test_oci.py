@@ -572,6 +572,33 @@ def test_hooks_poststart_poststop(oci, tmp_path):
     assert [s["status"] for s in states] == ["running", "stopped"]
 
 
+def test_poststart_hook_finds_the_program_started(oci, tmp_path):
+    """poststart hooks run after the program is executed: ward lets it
+    run until it first waits (here: after a few ms of work and writing its
+    file, in sleep; 50 ms at most) before it runs them, so a hook sees what
+    the program did first."""
+    seen = tmp_path / "seen"
+    mark = f"/tmp/started-{os.getpid()}"  # in the session's shared rootfs
+
+    def hooks(c):
+        c["root"]["readonly"] = False
+        c["hooks"] = {"poststart": [{"path": "/bin/sh", "args": [
+            "sh", "-c", f"cat {oci.rootfs}{mark} > {seen} 2>&1"]}]}
+        c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/tmp"]
+
+    try:
+        for i in range(5):
+            # a few milliseconds of work (runnable all along) first
+            b = oci.bundle(["/bin/sh", "-c", "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done; "
+                            f"echo run{i} > {mark}; exec /wtest sleep 60"], hooks)
+            ok(oci.create(f"p{i}", b))
+            ok(oci.run("start", f"p{i}"))
+            assert seen.read_text() == f"run{i}\n", f"round {i}: the hook ran first"
+            ok(oci.run("delete", "--force", f"p{i}"))
+    finally:
+        Path(f"{oci.rootfs}{mark}").unlink(missing_ok=True)
+
+
 # ---- bad bundles: one error, nothing left ----
 
 def missing_root(c):
