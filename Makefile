@@ -9,8 +9,8 @@ FUZZ_SECONDS ?= 20
 PYTEST ?= /usr/bin/python3 -m pytest
 FUZZERS = fuzz_seccomp_profile fuzz_run_options fuzz_config fuzz_oci_spec
 
-.PHONY: all check check-unit check-asan check-integration check-format demo install \
-	format bench clean fuzz
+.PHONY: all check check-unit check-asan check-integration check-format check-conformance \
+	demo install format bench clean fuzz
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -27,7 +27,8 @@ $(FUZZ_BUILD)/build.ninja:
 		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
 # Everything CI runs: unit tests, unit tests under ASan+UBSan, the formatter
-# check, and the integration suites (including the cgroup v2 QEMU tier).
+# check, the integration suites (including the cgroup v2 QEMU tier) and the
+# OCI runtime-tools validation suite against ward-oci.
 # Around it all, tools/hostguard.py checks that the machine's own network
 # namespace did not change.  The last line is the total over every test case: "N passed, M failed".
 check: all
@@ -37,6 +38,7 @@ check: all
 	-@$(MAKE) --no-print-directory check-asan
 	-@$(MAKE) --no-print-directory check-format
 	-@$(MAKE) --no-print-directory check-integration
+	-@$(MAKE) --no-print-directory check-conformance
 	-@/usr/bin/python3 tools/hostguard.py compare $(BUILD)/hostguard.json \
 		$(BUILD)/junit-hostguard.xml
 	@/usr/bin/python3 tools/summary.py \
@@ -54,6 +56,14 @@ check-asan: $(ASAN_BUILD)/build.ninja
 check-integration: all
 	cd tests/integration && WARD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -rs \
 		--junitxml=$(abspath $(BUILD))/junit-integration.xml .
+
+# The OCI runtime-tools validation suite (built from Debian's source package,
+# cached in /var/cache/ward-oci-suite or $$WARD_CONFORMANCE_CACHE) against
+# ward-oci, in private namespaces; tests/conformance/expected-failures lists
+# what may fail and why.  One test case per test binary.
+check-conformance: all
+	/usr/bin/python3 tests/conformance/run.py --runtime $(abspath $(BUILD))/src/cli/ward-oci \
+		--junit $(abspath $(BUILD))/junit-conformance.xml
 
 check-format:
 	/usr/bin/python3 tools/check-format.py $(abspath $(BUILD))/junit-format.xml
