@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "runtime/cgroup.h"
+#include "runtime/devbpf.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
 #include "util/strutil.h"
@@ -485,6 +486,29 @@ static int apply_extra(struct ward_cgroup *cg, const struct ward_resources *res,
 	return 0;
 }
 
+/* Whether a cgroup v1 devices hierarchy takes the device rules (then the
+ * v1 driver writes them; else the cgroup2 side gets a BPF program). */
+static bool v1_devices(const struct ward_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->sys.n_v1; i++) {
+		const char *p = cg->sys.v1[i].controllers;
+		while ((p = strstr(p, "devices"))) {
+			if ((p == cg->sys.v1[i].controllers || p[-1] == ',') &&
+			    (p[7] == ',' || p[7] == '\0'))
+				return true;
+			p += 7;
+		}
+	}
+	return false;
+}
+
+static int apply_devices(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
+{
+	if (!res->n_devices || v1_devices(cg))
+		return 0;
+	return devbpf_attach(cg->v2_dir, res->devices, res->n_devices, err);
+}
+
 int cg_v2_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
 {
 	int r;
@@ -509,7 +533,9 @@ int cg_v2_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_e
 		only.unified = res->unified;
 		only.n_unified = res->n_unified;
 		r2 = apply_misc(cg, &only, err);
-		return r2 < 0 ? r2 : apply_extra(cg, &only, err);
+		if (r2 >= 0)
+			r2 = apply_extra(cg, &only, err);
+		return r2 < 0 ? r2 : apply_devices(cg, res, err);
 	}
 	/* an update may need a controller the container was created without:
 	 * enable it above the container's cgroup (which holds no process) */
@@ -528,7 +554,7 @@ int cg_v2_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_e
 	}
 	if ((r = check_v1_only(res, err)) < 0 || (r = apply_memory(cg, res, err)) < 0 ||
 	    (r = apply_cpu(cg, res, err)) < 0 || (r = apply_misc(cg, res, err)) < 0 ||
-	    (r = apply_extra(cg, res, err)) < 0)
+	    (r = apply_extra(cg, res, err)) < 0 || (r = apply_devices(cg, res, err)) < 0)
 		return r;
 	return 0;
 }

@@ -41,6 +41,7 @@ GUEST_TESTS = [
     "cpu-max",
     "cpu-weight",
     "io-weight",
+    "device-program",
     "cleanup-after-exit",
     "refused-cgroup-leaves-nothing",
     "refused-cgroup-removes-its-parent",

@@ -23,7 +23,7 @@ STATE=/run/ward          # ward's default --root
 T=/tmp/wardtest
 RUN_TIMEOUT=60           # seconds a foreground ward run may take
 TESTS="ward-runs v2-driver cgroup-namespace born-in-cgroup memory-max-written pids-max-written
-memory-oom-kill pids-limit cpuset-cpus cpu-max cpu-weight io-weight cleanup-after-exit
+memory-oom-kill pids-limit cpuset-cpus cpu-max cpu-weight io-weight device-program cleanup-after-exit
 refused-cgroup-leaves-nothing refused-cgroup-removes-its-parent created-parent-removed
 cpuset-outside-parent internal-process-rule cgroup-parent-self oci-cgroup-mount
 oci-v1-keys-refused oci-update-enables-controller no-leftovers"
@@ -258,6 +258,22 @@ test_io_weight() {
 	stop_bg iow
 	[ "$_v" = "default 300" ] || fail "--io-weight 300: io.weight is '$_v', not 'default 300'" || return 1
 	assert_clean iow
+}
+
+# cgroup v2 has no devices.allow: ward attaches a BPF device program.  Root
+# in a container without a user namespace, with CAP_MKNOD, makes /dev/kmsg's
+# node (1:11): creating or opening it must be refused, /dev/zero still works.
+test_device_program() {
+	wrun devs --userns host --cap-add MKNOD -- /bin/sh -c \
+		'if mknod /dev/k c 1 11 2>/dev/null; then { (exec 3>/dev/k) 2>/dev/null && echo OPENED || echo DENIED; }; else echo NO-MKNOD; fi; head -c 1 /dev/zero | wc -c'
+	_out=$(tr '\n' ' ' <"$T/devs.out")
+	[ "$rc" = 0 ] || fail "status $rc ($(one_line "$T/devs.err"))" || return 1
+	case $_out in
+	"NO-MKNOD 1 " | "DENIED 1 ") ;;
+	*) fail "the container reached /dev/kmsg or lost /dev/zero: '$_out'" || return 1 ;;
+	esac
+	diag "mknod/open of 1:11 and a read of /dev/zero: $_out"
+	assert_clean devs
 }
 
 test_cleanup_after_exit() {
