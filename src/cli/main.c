@@ -158,8 +158,9 @@ int main(int argc, char **argv, char **envp)
 		return cli_oci_main(argc, argv, envp);
 
 	/* the binary's own path, for processes that must run ward again
-	 * (a started container's teardown); kept across the re-execution
-	 * from a sealed copy, whose /proc/self/exe is a memfd */
+	 * (a started container's teardown); read before the CVE-2019-5736
+	 * protection points /proc/self/exe elsewhere (a detached read-only
+	 * mount, or a memfd), and kept across a re-execution */
 	if (!getenv("WARD_EXE")) {
 		char self[4096];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);

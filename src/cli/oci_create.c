@@ -199,12 +199,12 @@ static int create_container(struct oci_globals *g, const struct create_args *a, 
 	}
 	if (!spec->ns[WNS_USER].enabled) {
 		/* container root is host root, and our process waits in the
-		 * container until `start`: run from a sealed copy of ourselves
-		 * first (CVE-2019-5736); this re-executes once */
+		 * container until `start`: no process in it may ever open our
+		 * binary for writing (CVE-2019-5736, see selfexe.c) */
 		r = selfexe_ensure_sealed(g->argv, g->envp);
 		if (r < 0) {
 			json_decref(config);
-			werr(&err, -r, "protect the ward binary (sealed copy)");
+			werr(&err, -r, "protect the ward binary (CVE-2019-5736)");
 			return oci_fail_err(g, a->id, &err);
 		}
 	}

@@ -220,11 +220,12 @@ int cli_run(struct cli_globals *g, int argc, char **argv)
 		return EXIT_WARD_FAILED;
 	}
 	if (!rs.spec->ns[WNS_USER].enabled) {
-		/* container root is host root: run from a sealed copy of
-		 * ourselves (CVE-2019-5736); this re-executes once */
+		/* container root is host root: no process in the container
+		 * may ever open our binary for writing (CVE-2019-5736, see
+		 * selfexe.c) */
 		r = selfexe_ensure_sealed(g->argv0, g->envp);
 		if (r < 0) {
-			werr(&err, -r, "protect the ward binary (sealed copy)");
+			werr(&err, -r, "protect the ward binary (CVE-2019-5736)");
 			cli_error(rs.spec->name, &err);
 			run_settings_clear(&rs);
 			return EXIT_WARD_FAILED;

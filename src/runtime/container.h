@@ -104,7 +104,7 @@ struct ward_container {
 	int pty_master;
 	int exec_fifo_fd;
 	bool born_in_cgroup;
-	bool privileged_exe; /* re-executed from a sealed copy (see selfexe.c) */
+	bool privileged_exe; /* /proc/self/exe protected (see selfexe.c) */
 	/* open only during container_create(), for the child to use: */
 	int join_user_fd; /* a user namespace joined by path */
 	int seccomp_sock; /* connected to the seccomp listenerPath (its notify fd goes there) */

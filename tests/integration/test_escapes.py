@@ -5,11 +5,13 @@
   CVE-2024-21626  a host fd leaked into the container, or a cwd outside it
   CVE-2021-30465  a symlink in the rootfs redirecting a mount destination
 """
+import errno
 import hashlib
 import os
 import re
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -31,20 +33,45 @@ def test_runtime_binary_not_writable_from_inside(ward, userns):
     assert sha(ward.bin) == before
 
 
-def test_privileged_init_runs_from_a_sealed_copy(ward):
+# how ward makes its /proc/PID/exe unwritable (src/runtime/selfexe.c): in
+# place (the binary on a detached read-only mount), by re-executing from
+# that mount, or -- without open_tree (428) and mount_setattr (442) -- from
+# a sealed memfd copy
+@pytest.mark.parametrize("way", ["in-place", "reexec", "memfd"])
+def test_privileged_init_runs_from_a_protected_copy(ward, way):
     name = "sealed"
-    p = ward.popen("run", "--name", name, "--userns", "host", "--init",
-                   "--bind", f"{ward.wtest}:/wtest:ro", "--", "/wtest", "sleep", "30")
+    argv = ward.cmd("run", "--name", name, "--userns", "host", "--init",
+                    "--bind", f"{ward.wtest}:/wtest:ro", "--", "/wtest", "sleep", "30")
+    if way == "memfd":
+        argv = [ward.wtest, "nosys", "428,442", "--", *argv]
+    env = ward.env({"WARD_SELFEXE_REEXEC": "1" if way == "reexec" else None})
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
     try:
         pid = container_pid(ward, name)
-        # PID 1 of the container is ward's init: it must not be the host file
+        # PID 1 of the container is ward's init: it must not be the host
+        # file as the host sees it
         exe = os.readlink(f"/proc/{pid}/exe")
-        assert exe.startswith("/memfd:ward"), exe
-        st = os.stat(f"/proc/{pid}/exe")
-        host = os.stat(ward.bin)
-        assert (st.st_dev, st.st_ino) != (host.st_dev, host.st_ino)
+        assert exe != os.path.realpath(ward.bin), exe
+        fd = os.open(f"/proc/{pid}/exe", os.O_PATH)
     finally:
         kill_container(ward, name, p)
+    try:
+        if way == "memfd":
+            assert exe.startswith("/memfd:ward"), exe
+            w = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY)
+            try:
+                with pytest.raises(PermissionError):
+                    os.write(w, b"x")   # sealed
+            finally:
+                os.close(w)
+        else:
+            # ward has exited: no ETXTBSY any more, the mount says no
+            with pytest.raises(OSError) as e:
+                os.open(f"/proc/self/fd/{fd}", os.O_WRONLY)
+            assert e.value.errno == errno.EROFS
+    finally:
+        os.close(fd)
 
 
 def test_no_host_fd_leaks_into_the_container(ward, tmp_path):
