@@ -68,8 +68,10 @@ int cli_gc(struct cli_globals *g, int argc, char **argv)
 			ret = EXIT_WARD_FAILED;
 		}
 		remove_cgroup(&g->ctx, *name);
-		if (dir)
+		if (dir) {
+			state_detach_rootfs(dir);
 			rm_rf(dir);
+		}
 		printf("removed container %s\n", *name);
 		n++;
 	}

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "manage/manage.h"
 #include "runtime/enter.h"
+#include "runtime/selfexe.h"
 #include "runtime/state.h"
 #include "runtime/tty.h"
 #include "spec/options.h"
@@ -322,6 +323,17 @@ int cli_attach(struct cli_globals *g, int argc, char **argv)
 	if (pidfd < 0 || cli_load_stored(g, argv[1], &rs, &err) < 0) {
 		cli_error(argv[1], &err);
 		return EXIT_WARD_FAILED;
+	}
+	if (!rs.spec->ns[WNS_USER].enabled) {
+		/* the joiner is a copy of us until it execs, in a container
+		 * whose root is host root (CVE-2019-5736, see selfexe.c) */
+		r = selfexe_ensure_sealed(g->argv0, g->envp);
+		if (r < 0) {
+			werr(&err, -r, "protect the ward binary (CVE-2019-5736)");
+			cli_error(argv[1], &err);
+			run_settings_clear(&rs);
+			return EXIT_WARD_FAILED;
+		}
 	}
 	eo.ctx = &g->ctx;
 	eo.name = argv[1];

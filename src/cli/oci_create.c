@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
+#include "util/log.h"
 #include "util/strutil.h"
 #include "util/syscalls.h"
 
@@ -196,6 +198,19 @@ static int create_container(struct oci_globals *g, const struct create_args *a, 
 	if (r < 0) {
 		json_decref(config);
 		return oci_fail_err(g, a->id, &err);
+	}
+	if (!spec->ns[WNS_MNT].enabled) {
+		/* the runtime leaves CAP_SYS_CHROOT out (caps_for()) */
+		uint64_t bit = 1ULL << CAP_SYS_CHROOT;
+		const struct ward_caps *k = &spec->process.caps;
+
+		wlog(WLOG_WARNING,
+		     "%s: config.json: linux.namespaces has no mount namespace: the container "
+		     "shares this mount table and is confined by chroot only%s",
+		     a->id,
+		     (k->bounding | k->permitted) & bit ? "; CAP_SYS_CHROOT, which would let it "
+							  "out, is left out"
+							: "");
 	}
 	if (!spec->ns[WNS_USER].enabled) {
 		/* container root is host root, and our process waits in the

@@ -392,10 +392,10 @@ int oci_exec(struct oci_globals *g, int argc, char **argv)
 			      "--console-socket");
 	if (!rc && !json_is_true(json_object_get(r.doc, "userns"))) {
 		/* the processes that join the container are copies of us until
-		 * they exec: from a sealed copy (CVE-2019-5736) */
+		 * they exec: protected first (CVE-2019-5736, see selfexe.c) */
 		int e = selfexe_ensure_sealed(g->argv, g->envp);
 		if (e < 0)
-			rc = oci_fail(g, a.id, "protect the ward binary (sealed copy): %s",
+			rc = oci_fail(g, a.id, "protect the ward binary (CVE-2019-5736): %s",
 				      strerror(-e));
 	}
 	if (rc) {

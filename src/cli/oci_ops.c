@@ -170,6 +170,10 @@ static int read_resources(const char *path, struct ward_resources *res, ward_err
 		return -err->code;
 	r = oci_resources_from_json(doc, "--resources", res, err);
 	json_decref(doc);
+	/* the same default devices as create adds after a config's own rules
+	 * (a cgroup v2 update replaces the whole device program) */
+	if (r >= 0 && res->n_devices && oci_add_default_device_rules(res) < 0)
+		return werr(err, ENOMEM, "--resources");
 	return r;
 }
 

@@ -407,8 +407,10 @@ int manage_stop(const struct ward_ctx *ctx, const char *name, int sig, int timeo
 
 	if (fd < 0) {
 		/* exited on its own: its monitor may still be tearing down (and
-		 * writing last-exit.json); stopped means that is over too */
-		if (fd == -ESRCH)
+		 * writing last-exit.json); stopped means that is over too.  (No
+		 * PID yet: being created, perhaps by a `ward run` that holds its
+		 * state for its whole life; nothing to wait for then.) */
+		if (fd == -ESRCH && st.pid > 0)
 			manage_wait_released(ctx, name, 60000);
 		return fd;
 	}

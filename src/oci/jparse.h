@@ -70,9 +70,7 @@ int oci_parse_mounts(const struct jp *p, json_t *v, const char *bundle, struct w
 int oci_mount_option_names(const char ***out, size_t *n);
 int oci_parse_resources(const struct jp *p, const char *path, json_t *v,
 			struct ward_resources *res);
-/* ward's allow-list after a config's own device rules (runc's and crun's
- * default set: null, zero, full, random, urandom, tty, console, ptmx,
- * pts, tun, and mknod of any node). */
-int oci_add_default_device_rules(struct ward_resources *res);
+/* oci_add_default_device_rules() is in oci_json.h (null, zero, full,
+ * random, urandom, tty, console, ptmx, pts, tun, and mknod of any node) */
 
 #endif

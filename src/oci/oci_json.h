@@ -28,5 +28,8 @@ json_t *oci_json_load_file(const char *path, const char *name, ward_err *err);
  * stays WARD_UNSET. */
 int oci_resources_from_json(json_t *obj, const char *name, struct ward_resources *res,
 			    ward_err *err);
+/* ward's allow-list after a config's own device rules (runc's and crun's
+ * default set); update adds it too, as create does */
+int oci_add_default_device_rules(struct ward_resources *res);
 
 #endif

@@ -69,3 +69,16 @@ int caps_apply(const struct ward_caps *c, int last_cap, ward_err *err)
 	}
 	return 0;
 }
+
+struct ward_caps caps_for(const struct ward_spec *spec, const struct ward_process *p)
+{
+	struct ward_caps k = p->caps;
+	uint64_t drop = spec->ns[WNS_MNT].enabled ? 0 : 1ULL << CAP_SYS_CHROOT;
+
+	k.bounding &= ~drop;
+	k.effective &= ~drop;
+	k.permitted &= ~drop;
+	k.inheritable &= ~drop;
+	k.ambient &= ~drop;
+	return k;
+}

@@ -21,6 +21,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/devbpf.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/fileutil.h"
 #include "util/strutil.h"
 
@@ -502,11 +503,31 @@ static bool v1_devices(const struct ward_cgroup *cg)
 	return false;
 }
 
+/* Whether we run in the initial user namespace (its uid_map maps all) */
+static bool initial_userns(void)
+{
+	_cleanup_free_ char *map = NULL;
+	unsigned long a, b, n;
+
+	return read_file("/proc/self/uid_map", &map, NULL) == 0 &&
+	       sscanf(map, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295UL;
+}
+
 static int apply_devices(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)
 {
+	int r;
+
 	if (!res->n_devices || v1_devices(cg))
 		return 0;
-	return devbpf_attach(cg->v2_dir, res->devices, res->n_devices, err);
+	r = devbpf_attach(cg->v2_dir, res->devices, res->n_devices, err);
+	if (r == -EPERM && !initial_userns()) {
+		/* ward nested in a user namespace may not load BPF programs;
+		 * the device policy of whoever made that namespace applies
+		 * (as crun does rootless) */
+		wlog(WLOG_WARNING, "cgroup: device rules not applied: %s", err->msg);
+		return 0;
+	}
+	return r;
 }
 
 int cg_v2_apply(struct ward_cgroup *cg, const struct ward_resources *res, ward_err *err)

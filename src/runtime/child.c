@@ -614,7 +614,8 @@ static void drop_privileges(struct child *ch)
 		      unshare(CLONE_NEWCGROUP) < 0 ? werr(&ch->err, errno, "cgroup namespace") : 0);
 	CHECK(ch, STEP_RLIMITS, child_set_rlimits(&s->process, &ch->err));
 	/* 11. privileges: bounding set while we still hold CAP_SETPCAP */
-	CHECK(ch, STEP_CAPS, caps_drop_bounding(s->process.caps.bounding, c->cap_last, &ch->err));
+	CHECK(ch, STEP_CAPS,
+	      caps_drop_bounding(caps_for(s, &s->process).bounding, c->cap_last, &ch->err));
 	/* 12. terminal (as container root, before the user switch) */
 	if (s->process.terminal)
 		CHECK(ch, STEP_TTY, tty_child_setup(ch->sync, &s->process, &ch->err));
@@ -635,7 +636,10 @@ static void drop_privileges(struct child *ch)
 	CHECK(ch, STEP_USER, child_switch_user(&s->process, &ch->err));
 	/* changing credentials cleared the parent-death signal: set it again */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	CHECK(ch, STEP_CAPS, caps_apply(&s->process.caps, c->cap_last, &ch->err));
+	{
+		struct ward_caps k = caps_for(s, &s->process);
+		CHECK(ch, STEP_CAPS, caps_apply(&k, c->cap_last, &ch->err));
+	}
 	if (s->process.no_new_privs)
 		CHECK(ch, STEP_NO_NEW_PRIVS,
 		      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0

@@ -45,10 +45,13 @@
 
 enum { R0, R1, R2, R3, R4, R5 };
 
+/* An empty access means all three, as the v1 driver writes it ("rwm") */
 static unsigned access_bits(const char *access)
 {
 	unsigned a = 0;
 
+	if (!*access)
+		return BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
 	for (const char *p = access; *p; p++)
 		a |= *p == 'r'   ? BPF_DEVCG_ACC_READ
 		     : *p == 'w' ? BPF_DEVCG_ACC_WRITE

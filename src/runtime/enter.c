@@ -26,6 +26,7 @@
 #include "util/cleanup.h"
 #include "util/fileutil.h"
 #include "util/strutil.h"
+#include "util/syscalls.h"
 
 static const struct {
 	const char *name;
@@ -113,7 +114,7 @@ _Noreturn static void become(const struct enter_opts *o, const struct ward_bpf *
 		close(pty_sock);
 	r = child_set_rlimits(p, &err);
 	if (r >= 0)
-		r = caps_drop_bounding(p->caps.bounding, last_cap, &err);
+		r = caps_drop_bounding(caps_for(o->spec, p).bounding, last_cap, &err);
 	if (r >= 0)
 		r = child_preserve_fds(o->preserve_fds, NULL, 0, &err);
 	if (r >= 0)
@@ -124,8 +125,10 @@ _Noreturn static void become(const struct enter_opts *o, const struct ward_bpf *
 		r = seccomp_apply(bpf, NULL, &err);
 	if (r >= 0)
 		r = child_switch_user(p, &err);
-	if (r >= 0)
-		r = caps_apply(&p->caps, last_cap, &err);
+	if (r >= 0) {
+		struct ward_caps k = caps_for(o->spec, p);
+		r = caps_apply(&k, last_cap, &err);
+	}
 	if (r >= 0 && p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		r = werr(&err, errno, "no_new_privs");
 	if (r >= 0)
@@ -172,6 +175,12 @@ _Noreturn static void join(const struct enter_opts *o, struct ward_cgroup *cg,
 			die(o->name, &err);
 		}
 		close(rfd);
+	}
+	/* what was read by PID above was the container's only if the pidfd
+	 * still names a live process: else a reused PID may have answered */
+	if (ward_pidfd_send_signal(o->pidfd, 0, NULL, 0) < 0) {
+		werr(&err, errno, "the container's process %d is gone", (int)o->pid);
+		die(o->name, &err);
 	}
 	if (flags && setns(o->pidfd, flags) < 0) {
 		werr(&err, errno, "join the namespaces of %d", (int)o->pid);

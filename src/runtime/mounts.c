@@ -295,11 +295,17 @@ int fs_setup_root(struct fs_ctx *f, ward_err *err)
 	} else if (s->rootfs_idmap) {
 		/* attached above */
 	} else if (s->rootfs) {
+		/* In the caller's namespace the state directory may sit on a
+		 * shared mount (/run on systemd): a mount attached there would
+		 * be copied into every peer namespace.  First a self-bind made
+		 * private, so the root attached on it is ours alone. */
+		if (!own_ns && (mount(f->rootfs_mnt, f->rootfs_mnt, NULL, MS_BIND, NULL) < 0 ||
+				mount(NULL, f->rootfs_mnt, NULL, MS_PRIVATE, NULL) < 0))
+			return werr(err, errno, "make %s a private mount", f->rootfs_mnt);
 		if (mount(s->rootfs, f->rootfs_mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return werr(err, errno, "bind root filesystem %s", s->rootfs);
-		/* in the caller's namespace: what is mounted below the new
-		 * root stays there (and is not mounted below root.path too,
-		 * which the bind would otherwise share events with) */
+		/* and nothing mounted below the new root reaches root.path,
+		 * whose peer group the bind joined */
 		if (!own_ns && mount(NULL, f->rootfs_mnt, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			return werr(err, errno, "make %s private", f->rootfs_mnt);
 	} else {
@@ -790,11 +796,20 @@ static int mount_entry(struct fs_ctx *f, size_t i, ward_err *err)
 	}
 	/* a handle on the mount we just made, for attributes and propagation */
 	attrs = bind ? ms_to_attr(m->flags) : 0;
-	if (!attrs && !m->rec_attr_set && !m->propagation)
+	if (!attrs && !m->rec_attr_set && !m->propagation && f->spec->ns[WNS_MNT].enabled)
 		return 0;
 	top = open_in_root(f->rootfd, m->destination, O_PATH);
 	if (top < 0)
 		return werr(err, -top, "mount %s: reopen", m->destination);
+	if (!f->spec->ns[WNS_MNT].enabled) {
+		/* the caller's mount table: a bind joined its source's peer
+		 * group, so what ward mounts below it (masks, read-only
+		 * paths, nested mounts) would appear on the host path too */
+		char tp[FDPATH_MAX];
+		fdpath(tp, top);
+		if (mount(NULL, tp, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return werr(err, errno, "mount %s: make private", m->destination);
+	}
 	if (attrs && (r = fs_set_attrs(top, attrs, false, m->destination, err)) < 0)
 		return r;
 	if (m->rec_attr_set &&
@@ -858,6 +873,15 @@ static int bind_node(struct fs_ctx *f, int hostfd, const char *path, ward_err *e
 	fdpath(tp, tgt);
 	if (mount(sp, tp, NULL, MS_BIND, NULL) < 0)
 		return werr(err, errno, "devices: bind %s", path);
+	/* without a mount namespace, not a peer of the host's node */
+	if (!f->spec->ns[WNS_MNT].enabled) {
+		_cleanup_close_ int top = open_in_root(f->rootfd, path, O_PATH);
+		if (top < 0)
+			return werr(err, -top, "devices: reopen %s", path);
+		fdpath(tp, top);
+		if (mount(NULL, tp, NULL, MS_PRIVATE, NULL) < 0)
+			return werr(err, errno, "devices: %s: make private", path);
+	}
 	return 0;
 }
 

@@ -73,6 +73,7 @@ int state_acquire(struct ward_container *c, ward_err *err)
 			c->reclaimed_net = state_doc_has_network(o);
 			json_decref(o);
 		}
+		state_detach_rootfs(c->state_dir);
 		r = rm_rf(c->state_dir);
 		if (r < 0)
 			return werr(err, -r, "state: reclaim stale %s", c->state_dir);
@@ -120,6 +121,19 @@ bool state_is_alive(const struct ward_ctx *ctx, const char *name)
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK;
 	return false; /* nobody holds it: left by a ward that died */
+}
+
+void state_detach_rootfs(const char *state_dir)
+{
+	_cleanup_free_ char *p = xasprintf("%s/rootfs", state_dir);
+
+	/* mounted only for a container without a mount namespace of its own:
+	 * the rootfs bind stacked on a private self-bind (see fs_setup_root);
+	 * each umount2 detaches one level with everything below it (EINVAL,
+	 * not a mount point, ends it: at once for every other container) */
+	for (int i = 0; p && i < 4; i++)
+		if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			break;
 }
 
 int proc_start_time(pid_t pid, uint64_t *out)
@@ -200,10 +214,7 @@ void state_release(struct ward_container *c)
 		if (p)
 			unlink(p);
 		if (c->rootfs_mnt) {
-			/* mounted here only for a container without a mount
-			 * namespace of its own: detach its whole tree (EINVAL,
-			 * not a mount point, for every other one) */
-			umount2(c->rootfs_mnt, MNT_DETACH | UMOUNT_NOFOLLOW);
+			state_detach_rootfs(c->state_dir);
 			rmdir(c->rootfs_mnt);
 		}
 		rm_rf(c->state_dir);

@@ -25,6 +25,9 @@ void state_release(struct ward_container *c);
 /* Start time of a process in clock ticks since boot (field 22 of
  * /proc/PID/stat), the part of its identity a reused PID cannot fake. */
 int proc_start_time(pid_t pid, uint64_t *out);
+/* Detach what a container without a mount namespace mounted on
+ * STATE_DIR/rootfs (in the caller's mount table); nothing otherwise. */
+void state_detach_rootfs(const char *state_dir);
 /* /proc/PID/stat: the state letter (R, S, D, Z, ...; STATE may be NULL)
  * and the start time in clock ticks after boot */
 int proc_stat(pid_t pid, char *state, uint64_t *start);

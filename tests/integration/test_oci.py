@@ -632,7 +632,15 @@ def test_bad_bundle(oci, mutate, words):
 # mount namespace included (the suite's linux_ns_itype).
 NO_NAMESPACES = r"""
 import json, os, subprocess, sys, time
-cmd, bundle, bad = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+cmd, bundle, bad, share, rootfs = (json.loads(sys.argv[1]), sys.argv[2], sys.argv[3],
+                                    sys.argv[4], sys.argv[5])
+# as on a systemd host: every mount shared, and a peer namespace (a
+# service's private one) that would receive what propagates
+subprocess.run(["mount", "--make-rshared", "/"], check=True)
+peer = subprocess.Popen(["unshare", "--mount", "--propagation", "unchanged", "sleep", "60"])
+time.sleep(0.2)
+def peer_mounts():
+    return [l.split() for l in open(f"/proc/{peer.pid}/mountinfo")]
 def run(*a):
     if a[0] != "create":
         return subprocess.run(cmd + list(a), capture_output=True, text=True, timeout=60)
@@ -652,8 +660,17 @@ out["same_ns"] = [k for k in kinds
                   if os.readlink(f"/proc/{pid}/ns/{k}") == os.readlink(f"/proc/self/ns/{k}")]
 out["root"] = os.readlink(f"/proc/{pid}/root")
 out["during"] = len(mounts()) - len(out["before"])
+# nothing ward mounted below a bind reached the bind's source, and the
+# peer got neither the root's tree nor the root itself
+out["on_source"] = os.path.ismount(os.path.join(share, "sub"))
+state_root = os.readlink(f"/proc/{pid}/root")
+out["in_peer"] = [f[4] for f in peer_mounts()
+                  if f[4].startswith(state_root + "/") or
+                  (f[4] == state_root and f[3].rstrip("/").endswith(os.path.basename(rootfs)))]
 r = run("exec", "n1", "/bin/sh", "-c", "test -x /wtest && head -c 3 /proc/1/comm; echo")
 out["exec"] = [r.returncode, r.stdout.strip(), r.stderr]
+r = run("exec", "n1", "/wtest", "status", "CapBnd")
+out["capbnd"] = r.stdout.strip()
 run("kill", "n1", "KILL")
 for _ in range(500):
     if json.loads(run("state", "n1").stdout)["status"] == "stopped":
@@ -664,6 +681,7 @@ out["after"] = mounts()
 r = run("create", "--bundle", bad, "n2")
 out["bad"] = [r.returncode, r.stderr.strip()]
 out["after_bad"] = mounts()
+peer.kill()
 print(json.dumps(out))
 """
 
@@ -673,9 +691,17 @@ def test_no_namespaces_inherits_the_callers(oci):
     assembled in the caller's mount table (below the state directory) and
     entered with chroot, exec lands in it, and delete (or a failed create)
     takes every mount away again."""
+    share = oci.tmp / "share"
+    (share / "sub").mkdir(parents=True)
+
     def none(c):
         c["linux"]["namespaces"] = []
         del c["hostname"]
+        c["process"]["capabilities"]["bounding"].append("CAP_SYS_CHROOT")
+        # a bind of a (shared) host directory with a tmpfs ward mounts below it
+        c["mounts"] += [{"destination": "/data", "type": "bind", "source": str(share),
+                         "options": ["rbind"]},
+                        {"destination": "/data/sub", "type": "tmpfs", "source": "tmpfs"}]
 
     def bad(c):
         none(c)
@@ -685,7 +711,7 @@ def test_no_namespaces_inherits_the_callers(oci):
     good_b, bad_b = oci.bundle(SLEEP, none), oci.bundle(SLEEP, bad)
     r = subprocess.run(["unshare", "--mount", "--net", "--propagation", "private",
                         sys.executable, "-c", NO_NAMESPACES, json.dumps(oci.cmd()),
-                        str(good_b), str(bad_b)],
+                        str(good_b), str(bad_b), str(share), str(oci.rootfs)],
                        capture_output=True, text=True, timeout=120, env=oci.env())
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
@@ -695,6 +721,10 @@ def test_no_namespaces_inherits_the_callers(oci):
     assert out["during"] >= 5, "the container's mounts are in the caller's table"
     # exec entered the chroot: /wtest is the bundle's, PID 1 the host's init
     assert out["exec"][0] == 0 and out["exec"][1] != "", out["exec"]
+    assert not out["on_source"], "a mount below the bind appeared on the host directory"
+    assert out["in_peer"] == [], f"propagated to a peer namespace: {out['in_peer']}"
+    # CAP_SYS_CHROOT would leave the chroot: never granted here
+    assert int(out["capbnd"].split()[1], 16) & (1 << 18) == 0, out["capbnd"]
     assert out["delete"] == 0
     assert out["after"] == out["before"], set(out["after"]) ^ set(out["before"])
     assert out["bad"][0] == 1 and "/nonexistent-source" in out["bad"][1], out["bad"]

@@ -188,6 +188,12 @@ static void test_release_of_dead_container(void **state)
 	/* it may be blocked in its open of the FIFO already: kill it there */
 	usleep(50000);
 	assert_int_equal(container_signal(c, SIGKILL), 0);
+	/* dead (a zombie, not reaped), not just signalled: else a release
+	 * racing the signal may still open the FIFO with it */
+	{
+		siginfo_t si;
+		assert_int_equal(waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOWAIT), 0);
+	}
 	releaser = fork();
 	assert_true(releaser >= 0);
 	if (releaser == 0) {

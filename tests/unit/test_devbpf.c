@@ -137,12 +137,12 @@ static void test_kernel_enforces_the_rules(void **state)
 							: "rw",
 				 got[i], want[i]);
 		}
-	/* an update replaces the program: now /dev/urandom is allowed, and
-	 * /dev/null no longer */
+	/* an update replaces the program: now /dev/urandom is allowed (no
+	 * access given: all of rwm, as on v1), and /dev/null no longer */
 	{
-		static const struct ward_device_rule upd[] = {RULE(true, 'c', 1, 9, "r")};
+		static const struct ward_device_rule upd[] = {RULE(true, 'c', 1, 9, "")};
 		static const char *const p2[] = {"/dev/urandom", "/dev/null"};
-		static const int f2[] = {O_RDONLY, O_RDONLY};
+		static const int f2[] = {O_RDWR, O_RDONLY};
 		int g2[2];
 		assert_int_equal(devbpf_attach(dir, upd, 1, &err), 0);
 		opens_in(dir, p2, f2, g2, 2);
