@@ -62,6 +62,8 @@
 #define STATX_MNT_ID 0x00001000U
 #endif
 
+#define WARD_MFD_EXEC 0x0010U /* MFD_EXEC */
+
 #define WARD_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 /* Whether mount MNT_ID is missing from our mount table (a detached mount,
@@ -381,7 +383,11 @@ static int memfd_copy_of_self(void)
 	src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
 		return neg_errno();
-	mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* MFD_EXEC: with vm.memfd_noexec set (Linux 6.3+) a memfd is not
+	 * executable unless asked for; older kernels refuse the flag */
+	mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING | WARD_MFD_EXEC);
+	if (mfd < 0 && errno == EINVAL)
+		mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0)
 		return neg_errno();
 	while (off < st.st_size) {
