@@ -318,8 +318,14 @@ class Holder:
         # wait until unshare has made them (and, with --fork, its child exists)
         while time.time() < deadline:
             kids = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-            if all(ns_link(self.pid, f) != ns_link("self", f) for f in self.kinds(flags)) \
-                    and (not fork or kids):
+            try:
+                made = all(ns_link(self.pid, f) != ns_link("self", f)
+                           for f in self.kinds(flags))
+            except FileNotFoundError:
+                # pid_for_children reads ENOENT between the unshare and
+                # the fork of the namespace's first process
+                made = False
+            if made and (not fork or kids):
                 self.inner = int(kids[0]) if fork else self.pid
                 return
             time.sleep(0.01)
