@@ -160,16 +160,15 @@ void jp_index(char out[JP_PATH_MAX], const char *path, size_t i)
 
 const char *jp_quote(const char *s, char buf[72])
 {
-	size_t i;
+	return str_for_message(s, buf, 68); /* 64 characters and "..." */
+}
 
-	for (i = 0; s[i] && i < 64; i++)
-		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	if (s[i]) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
+int jp_need(const struct jp *p, const char *path, json_t *obj, const char *key,
+	    char kpath[JP_PATH_MAX], json_t **out)
+{
+	jp_key(kpath, path, key);
+	*out = jp_get(obj, key);
+	return *out ? 0 : jp_fail(p, kpath, "missing");
 }
 
 int jp_fail(const struct jp *p, const char *path, const char *fmt, ...)

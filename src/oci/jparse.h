@@ -38,6 +38,10 @@ const char *jp_quote(const char *s, char buf[72]);
 
 /* OBJ's member KEY; NULL when absent or JSON null. */
 json_t *jp_get(json_t *obj, const char *key);
+/* OBJ's member KEY, which must be there (else "PATH.KEY: missing"), in
+ * *OUT; KPATH receives PATH.KEY for the getter that reads it. */
+int jp_need(const struct jp *p, const char *path, json_t *obj, const char *key,
+	    char kpath[JP_PATH_MAX], json_t **out);
 /* OBJ must be an object; a key not in KNOWN (NULL-terminated) is ignored
  * and logged at debug level (runtime-spec: unknown properties MUST be
  * ignored). */

@@ -243,10 +243,8 @@ static int parse_mount(const struct jp *p, const char *path, json_t *v, const ch
 	if (r < 0)
 		return r;
 
-	jp_key(kpath, path, "destination");
-	e = jp_get(v, "destination");
-	if (!e)
-		return jp_fail(p, kpath, "missing");
+	if ((r = jp_need(p, path, v, "destination", kpath, &e)) < 0)
+		return r;
 	r = jp_string(p, kpath, e, &dst);
 	if (r < 0)
 		return r;

@@ -194,10 +194,8 @@ static int parse_pids(const struct jp *p, const char *path, json_t *v, struct wa
 	r = jp_check_keys(p, path, v, keys);
 	if (r < 0)
 		return r;
-	jp_key(kpath, path, "limit");
-	e = jp_get(v, "limit");
-	if (!e)
-		return jp_fail(p, kpath, "missing");
+	if ((r = jp_need(p, path, v, "limit", kpath, &e)) < 0)
+		return r;
 	r = jp_int(p, kpath, e, INT64_MIN, INT64_MAX, &x);
 	if (r < 0)
 		return r;
@@ -303,10 +301,8 @@ static int parse_throttle(const struct jp *p, const char *path, json_t *v,
 		if ((r = jp_check_keys(p, epath, e, keys)) < 0 ||
 		    (r = get_major_minor(p, epath, e, &t->major, &t->minor)) < 0)
 			return r;
-		jp_key(kpath, epath, "rate");
-		rate = jp_get(e, "rate");
-		if (!rate)
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "rate", kpath, &rate)) < 0)
+			return r;
 		if ((r = jp_uint64(p, kpath, rate, &t->rate)) < 0)
 			return r;
 		(*n)++;
@@ -385,20 +381,16 @@ static int parse_hugepages(const struct jp *p, const char *path, json_t *v,
 		jp_index(epath, path, i);
 		if ((r = jp_check_keys(p, epath, e, keys)) < 0)
 			return r;
-		jp_key(kpath, epath, "pageSize");
-		f = jp_get(e, "pageSize");
-		if (!f)
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "pageSize", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_strdup(p, kpath, f, &h->pagesize)) < 0)
 			return r;
 		res->n_hugepages++;
 		if (!pagesize_ok(h->pagesize))
 			return jp_fail(p, kpath, "'%s' is not a size such as 2MB",
 				       jp_quote(h->pagesize, q));
-		jp_key(kpath, epath, "limit");
-		f = jp_get(e, "limit");
-		if (!f)
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "limit", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_uint64(p, kpath, f, &h->limit)) < 0)
 			return r;
 	}
@@ -436,10 +428,8 @@ static int parse_network(const struct jp *p, const char *path, json_t *v,
 		jp_index(epath, kpath, i);
 		if ((r = jp_check_keys(p, epath, e, prio_keys)) < 0)
 			return r;
-		jp_key(fpath, epath, "name");
-		f = jp_get(e, "name");
-		if (!f)
-			return jp_fail(p, fpath, "missing");
+		if ((r = jp_need(p, epath, e, "name", fpath, &f)) < 0)
+			return r;
 		if ((r = jp_strdup(p, fpath, f, &np->ifname)) < 0)
 			return r;
 		res->n_net_prio++;
@@ -523,10 +513,8 @@ static int parse_device_rule(const struct jp *p, const char *path, json_t *v,
 
 	if ((r = jp_check_keys(p, path, v, keys)) < 0)
 		return r;
-	jp_key(kpath, path, "allow");
-	e = jp_get(v, "allow");
-	if (!e)
-		return jp_fail(p, kpath, "missing");
+	if ((r = jp_need(p, path, v, "allow", kpath, &e)) < 0)
+		return r;
 	if ((r = jp_bool(p, kpath, e, &d->allow)) < 0)
 		return r;
 	d->type = 'a';

@@ -125,9 +125,8 @@ static int parse_rlimits(const struct jp *p, const char *path, json_t *v, struct
 		jp_index(epath, path, i);
 		if ((r = jp_check_keys(p, epath, e, keys)) < 0)
 			return r;
-		jp_key(kpath, epath, "type");
-		if (!(f = jp_get(e, "type")))
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "type", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_string(p, kpath, f, &type)) < 0)
 			return r;
 		for (k = 0; k < ARRAY_SIZE(rlimit_names); k++)
@@ -139,14 +138,12 @@ static int parse_rlimits(const struct jp *p, const char *path, json_t *v, struct
 		for (size_t j = 0; j < i; j++)
 			if (pr->rlimits[j].resource == rl->resource)
 				return jp_fail(p, kpath, "%s is set twice", type);
-		jp_key(kpath, epath, "soft");
-		if (!(f = jp_get(e, "soft")))
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "soft", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_uint64(p, kpath, f, &rl->soft)) < 0)
 			return r;
-		jp_key(kpath, epath, "hard");
-		if (!(f = jp_get(e, "hard")))
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "hard", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_uint64(p, kpath, f, &rl->hard)) < 0)
 			return r;
 		if (rl->soft > rl->hard)
@@ -387,9 +384,8 @@ static int parse_process(const struct jp *p, const char *path, json_t *v, struct
 	if (!pr->args || !pr->args[0][0])
 		return jp_fail(p, kpath, pr->args ? "the command is empty" : "missing");
 
-	jp_key(kpath, path, "cwd");
-	if (!(e = jp_get(v, "cwd")))
-		return jp_fail(p, kpath, "missing");
+	if ((r = jp_need(p, path, v, "cwd", kpath, &e)) < 0)
+		return r;
 	if ((r = jp_strdup(p, kpath, e, &pr->cwd)) < 0)
 		return r;
 	if (pr->cwd[0] != '/')
@@ -510,9 +506,8 @@ static int parse_hook(const struct jp *p, const char *path, json_t *v, struct wa
 
 	if ((r = jp_check_keys(p, path, v, keys)) < 0)
 		return r;
-	jp_key(kpath, path, "path");
-	if (!(e = jp_get(v, "path")))
-		return jp_fail(p, kpath, "missing");
+	if ((r = jp_need(p, path, v, "path", kpath, &e)) < 0)
+		return r;
 	if ((r = jp_string(p, kpath, e, &hp)) < 0)
 		return r;
 	if (hp[0] != '/')
@@ -598,9 +593,8 @@ static int parse_namespaces(const struct jp *p, const char *path, json_t *v, str
 		jp_index(epath, path, i);
 		if ((r = jp_check_keys(p, epath, e, keys)) < 0)
 			return r;
-		jp_key(kpath, epath, "type");
-		if (!(f = jp_get(e, "type")))
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "type", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_string(p, kpath, f, &type)) < 0)
 			return r;
 		for (t = 0; t < WNS__MAX; t++)
@@ -652,9 +646,8 @@ static int parse_devices(const struct jp *p, const char *path, json_t *v, struct
 		jp_index(epath, path, i);
 		if ((r = jp_check_keys(p, epath, e, keys)) < 0)
 			return r;
-		jp_key(kpath, epath, "path");
-		if (!(f = jp_get(e, "path")))
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "path", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_abs_path(p, kpath, f, &d->path)) < 0)
 			return r;
 		s->n_devices++;
@@ -662,9 +655,8 @@ static int parse_devices(const struct jp *p, const char *path, json_t *v, struct
 			if (streq(s->devices[j].path, d->path))
 				return jp_fail(p, kpath, "%s is listed twice",
 					       jp_quote(d->path, q));
-		jp_key(kpath, epath, "type");
-		if (!(f = jp_get(e, "type")))
-			return jp_fail(p, kpath, "missing");
+		if ((r = jp_need(p, epath, e, "type", kpath, &f)) < 0)
+			return r;
 		if ((r = jp_string(p, kpath, f, &type)) < 0)
 			return r;
 		if (!type[0] || type[1] || !strchr("cbup", type[0]))
@@ -792,9 +784,8 @@ static int parse_personality(const struct jp *p, const char *path, json_t *v, st
 
 	if ((r = jp_check_keys(p, path, v, keys)) < 0)
 		return r;
-	jp_key(kpath, path, "domain");
-	if (!(e = jp_get(v, "domain")))
-		return jp_fail(p, kpath, "missing");
+	if ((r = jp_need(p, path, v, "domain", kpath, &e)) < 0)
+		return r;
 	if ((r = jp_string(p, kpath, e, &domain)) < 0)
 		return r;
 	if (streq(domain, "LINUX"))

@@ -189,16 +189,7 @@ struct parser {
 /* User strings end up in one-line messages: keep them short and printable. */
 static const char *quote(const char *s, char buf[72])
 {
-	size_t i;
-
-	for (i = 0; s[i] && i < 64; i++)
-		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	if (s[i]) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
+	return str_for_message(s, buf, 68);
 }
 
 static int perr(const struct parser *p, const char *path, const char *fmt, ...)

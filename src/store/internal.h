@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "util/err.h"
+#include "util/strutil.h"
 
 /* Deepest tree a template creates (components of one name). */
 #define STORE_MAX_DEPTH 256
@@ -64,10 +65,9 @@ int tree_walk_fail(struct tree_walk *w, int r, const char *name, const char *why
  * DISPLAY/...).  ENOENT is success. */
 int tree_remove_at(int parentfd, const char *name, const char *display, ward_err *err);
 
-/* S for an error message: control characters become '?', long names are
- * cut ("..."). */
-const char *msg_name(const char *s, char *buf, size_t size);
-#define MSG_NAME_MAX 256
+/* S for an error message (see str_for_message()) */
+#define msg_name(s, buf, size) str_for_message((s), (buf), (size))
+#define MSG_NAME_MAX           256
 
 /* security.capability, the kernel's vfs_cap_data: any revision in, the v3
  * form with ROOTID out (24 bytes).  *ROOT_IN gets the root id the input

@@ -20,22 +20,6 @@
 
 /* ---- small helpers ---- */
 
-const char *msg_name(const char *s, char *buf, size_t size)
-{
-	size_t i = 0, n = 0;
-
-	if (!s)
-		s = "(null)";
-	for (; s[i] && n + 4 < size; i++)
-		buf[n++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	if (s[i]) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 /* ---- rootfs creation for templates ---- */
 
 int rootfs_create(const char *path, uint32_t uid, uint32_t gid, mode_t mode, ward_err *err)

@@ -393,3 +393,19 @@ uint32_t str_hash32(const char *s)
 	}
 	return h;
 }
+
+const char *str_for_message(const char *s, char *buf, size_t size)
+{
+	size_t i = 0;
+
+	if (!s)
+		s = "(null)";
+	for (; s[i] && i + 4 < size; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	if (s[i]) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}

@@ -52,6 +52,11 @@ bool name_is_valid(const char *s);
 /* Trim ASCII whitespace in place; returns s. */
 char *strstrip(char *s);
 
+/* S made safe for a one-line message, in BUF of SIZE bytes: what is not a
+ * printable ASCII character becomes '?', and more than SIZE - 4 characters
+ * are cut with "...".  Returns BUF. */
+const char *str_for_message(const char *s, char *buf, size_t size);
+
 /* FNV-1a, 32 bits: short stable names derived from long ones. */
 uint32_t str_hash32(const char *s);
 
