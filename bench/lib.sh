@@ -18,3 +18,31 @@ cg_kill_rmdir() {
 	done
 	echo "$ME: warning: could not remove cgroup $d" >&2
 }
+
+# bench_cgroup_beneath_us VAR NAME: the cgroupsPath a runtime under test gets,
+# /OURS/NAME-PID (OURS: our memory cgroup, or our cgroup2 one; the other v1
+# hierarchies have us at /, so it is beneath us there too), exported as VAR,
+# with MEMCG_MOUNT (that cgroup's directory).  Its ancestors that do not exist
+# yet are appended to $BT/cg-new, to be removed at the end.  Reads $BT/cgpaths
+# (MOUNTPOINT<TAB>OUR PATH<TAB>CONTROLLER lines).
+bench_cgroup_beneath_us() {
+	local var=$1 name=$2 line self path mp key p part parts
+	line=$(awk -F'\t' '$3=="memory"' "$BT/cgpaths" | head -n1)
+	[ -n "$line" ] || line=$(awk -F'\t' '$3=="cgroup2"' "$BT/cgpaths" | head -n1)
+	[ -n "$line" ] || die "no memory cgroup hierarchy"
+	self=$(cut -f2 <<<"$line")
+	export MEMCG_MOUNT
+	MEMCG_MOUNT=$(cut -f1 <<<"$line")$self
+	path="${self%/}/$name-$$"
+	export "$var=$path"
+	while IFS=$'\t' read -r mp self key; do
+		case "$self" in /) ;; *) [ "${path#"${self%/}"/}" != "$path" ] ||
+			echo "$ME: note: $path is not beneath our $key cgroup $self" >&2 ;; esac
+		p=""
+		IFS=/ read -ra parts <<<"${path#/}"
+		for part in "${parts[@]::${#parts[@]}-1}"; do
+			p="$p/$part"
+			[ -d "$mp$p" ] || echo "$mp$p" >>"$BT/cg-new"
+		done
+	done <"$BT/cgpaths"
+}

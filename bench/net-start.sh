@@ -261,22 +261,7 @@ else
 	cp "$BT/cgpaths.all" "$BT/cgpaths"
 	LAYOUT="cgroup v1"
 fi
-MEMLINE=$(awk -F'\t' '$3=="memory"' "$BT/cgpaths" | head -n1)
-[ -n "$MEMLINE" ] || MEMLINE=$(awk -F'\t' '$3=="cgroup2"' "$BT/cgpaths" | head -n1)
-[ -n "$MEMLINE" ] || die "no memory cgroup hierarchy"
-MEMSELF=$(cut -f2 <<<"$MEMLINE")
-export MEMCG_MOUNT=$(cut -f1 <<<"$MEMLINE")$MEMSELF
-export CRUN_CG="${MEMSELF%/}/bench-crun-$$"
-while IFS=$'\t' read -r mp self key; do
-	case "$self" in /) ;; *) [ "${CRUN_CG#"${self%/}"/}" != "$CRUN_CG" ] ||
-		echo "net-start.sh: note: crun's cgroup $CRUN_CG is not beneath our $key cgroup $self" >&2 ;; esac
-	p=""
-	IFS=/ read -ra parts <<<"${CRUN_CG#/}"
-	for part in "${parts[@]::${#parts[@]}-1}"; do
-		p="$p/$part"
-		[ -d "$mp$p" ] || echo "$mp$p" >>"$BT/cg-new"
-	done
-done <"$BT/cgpaths"
+bench_cgroup_beneath_us CRUN_CG bench-crun
 
 ward_rev=$(git -C "$HERE/.." describe --always --dirty 2>/dev/null || echo unknown)
 ward_built=$(date -r "$WARD_SRC" '+%Y-%m-%d %H:%M')

@@ -320,22 +320,7 @@ fi
 
 # One cgroupsPath for both runtimes (they never run at the same time), beneath
 # our memory (or cgroup2) cgroup, and so beneath us in every hierarchy here.
-MEMLINE=$(awk -F'\t' '$3=="memory"' "$BT/cgpaths" | head -n1)
-[ -n "$MEMLINE" ] || MEMLINE=$(awk -F'\t' '$3=="cgroup2"' "$BT/cgpaths" | head -n1)
-[ -n "$MEMLINE" ] || die "no memory cgroup hierarchy"
-MEMSELF=$(cut -f2 <<<"$MEMLINE")
-export MEMCG_MOUNT=$(cut -f1 <<<"$MEMLINE")$MEMSELF
-export BENCH_CG="${MEMSELF%/}/bench-oci-$$"
-while IFS=$'\t' read -r mp self key; do
-	case "$self" in /) ;; *) [ "${BENCH_CG#"${self%/}"/}" != "$BENCH_CG" ] ||
-		echo "oci.sh: note: $BENCH_CG is not beneath our $key cgroup $self" >&2 ;; esac
-	p=""
-	IFS=/ read -ra parts <<<"${BENCH_CG#/}"
-	for part in "${parts[@]::${#parts[@]}-1}"; do
-		p="$p/$part"
-		[ -d "$mp$p" ] || echo "$mp$p" >>"$BT/cg-new"
-	done
-done <"$BT/cgpaths"
+bench_cgroup_beneath_us BENCH_CG bench-oci
 
 rev=$(git -C "$HERE/.." describe --always --dirty 2>/dev/null || echo unknown)
 built=$(date -r "$SRC" '+%Y-%m-%d %H:%M')
