@@ -167,6 +167,8 @@ extern const struct cg_ops cg_ops_hybrid;
 /* Whether a container with limits RES joins the v1 hierarchy H (only
  * h->controllers is read). */
 bool cg_v1_hier_wanted(const struct cg_hier *h, const struct ward_resources *res);
+/* Whether v1 hierarchy H carries CONTROLLER (its comma-separated list). */
+bool cg_hier_has(const struct cg_hier *h, const char *controller);
 
 /* driver internals exposed for the hybrid driver */
 int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, ward_err *err);

@@ -30,7 +30,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
-static bool hier_has(const struct cg_hier *h, const char *controller)
+bool cg_hier_has(const struct cg_hier *h, const char *controller)
 {
 	const char *p = h->controllers;
 	size_t n = strlen(controller);
@@ -46,7 +46,7 @@ static bool hier_has(const struct cg_hier *h, const char *controller)
 static struct cg_hier *find_hier(struct ward_cgroup *cg, const char *controller)
 {
 	for (size_t i = 0; i < cg->sys.n_v1; i++)
-		if (cg->sys.v1[i].dir && hier_has(&cg->sys.v1[i], controller))
+		if (cg->sys.v1[i].dir && cg_hier_has(&cg->sys.v1[i], controller))
 			return &cg->sys.v1[i];
 	return NULL;
 }
@@ -62,27 +62,27 @@ bool cg_v1_hier_wanted(const struct cg_hier *h, const struct ward_resources *res
 	static const char *const always[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
-		if (hier_has(h, always[i]))
+		if (cg_hier_has(h, always[i]))
 			return true;
 	if (!res)
 		return false;
-	if ((res->cpuset_cpus || res->cpuset_mems) && hier_has(h, "cpuset"))
+	if ((res->cpuset_cpus || res->cpuset_mems) && cg_hier_has(h, "cpuset"))
 		return true;
-	if (res->n_hugepages && hier_has(h, "hugetlb"))
+	if (res->n_hugepages && cg_hier_has(h, "hugetlb"))
 		return true;
-	if (res->n_devices && hier_has(h, "devices"))
+	if (res->n_devices && cg_hier_has(h, "devices"))
 		return true;
 	if ((res->io_weight != WARD_UNSET || res->blkio_weight != WARD_UNSET ||
 	     res->blkio_leaf_weight != WARD_UNSET || res->n_blkio_weight_devices ||
 	     res->n_blkio_throttle[WBLKIO_READ_BPS] || res->n_blkio_throttle[WBLKIO_WRITE_BPS] ||
 	     res->n_blkio_throttle[WBLKIO_READ_IOPS] || res->n_blkio_throttle[WBLKIO_WRITE_IOPS]) &&
-	    hier_has(h, "blkio"))
+	    cg_hier_has(h, "blkio"))
 		return true;
-	if (res->net_cls_classid != WARD_UNSET && hier_has(h, "net_cls"))
+	if (res->net_cls_classid != WARD_UNSET && cg_hier_has(h, "net_cls"))
 		return true;
-	if (res->n_net_prio && hier_has(h, "net_prio"))
+	if (res->n_net_prio && cg_hier_has(h, "net_prio"))
 		return true;
-	if (res->n_rdma && hier_has(h, "rdma"))
+	if (res->n_rdma && cg_hier_has(h, "rdma"))
 		return true;
 	return false;
 }
@@ -198,7 +198,7 @@ int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, w
 			return werr(err, ENOMEM, "cgroup");
 		/* an OCI cgroupsPath may name parents that do not exist yet */
 		r = cg_mkdir_parents(h->mountpoint, base,
-				     hier_has(h, "cpuset") ? cpuset_inherit : NULL, err);
+				     cg_hier_has(h, "cpuset") ? cpuset_inherit : NULL, err);
 		if (r < 0)
 			return r;
 		h->parents_created = r;
@@ -217,7 +217,7 @@ int cg_v1_create(struct ward_cgroup *cg, const char *parent, const char *leaf, w
 			}
 		}
 		h->created = true;
-		if (hier_has(h, "cpuset")) {
+		if (cg_hier_has(h, "cpuset")) {
 			r = cpuset_inherit(h->dir, err);
 			if (r < 0)
 				return r;

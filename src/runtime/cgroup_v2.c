@@ -491,15 +491,9 @@ static int apply_extra(struct ward_cgroup *cg, const struct ward_resources *res,
  * v1 driver writes them; else the cgroup2 side gets a BPF program). */
 static bool v1_devices(const struct ward_cgroup *cg)
 {
-	for (size_t i = 0; i < cg->sys.n_v1; i++) {
-		const char *p = cg->sys.v1[i].controllers;
-		while ((p = strstr(p, "devices"))) {
-			if ((p == cg->sys.v1[i].controllers || p[-1] == ',') &&
-			    (p[7] == ',' || p[7] == '\0'))
-				return true;
-			p += 7;
-		}
-	}
+	for (size_t i = 0; i < cg->sys.n_v1; i++)
+		if (cg_hier_has(&cg->sys.v1[i], "devices"))
+			return true;
 	return false;
 }
 

@@ -3,6 +3,7 @@
 ls, stop, kill, destroy, autostart, config files (LXC's too), templates, and
 crash safety.  Containers with a network run in a sandbox (netsandbox.py);
 the others have loopback only.  Every test checks that nothing is left."""
+import contextlib
 import io
 import json
 import os
@@ -32,6 +33,23 @@ def one_line(r):
     lines = [l for l in r.stderr.strip().splitlines() if "no range for root" not in l]
     assert len(lines) == 1, r.stderr
     return lines[0]
+
+
+@contextlib.contextmanager
+def on_a_pty(w, *args):
+    """`ward ARGS` with a pty as its terminal: (pid, master fd); killed
+    and closed at the end whatever happened."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(w.bin, [w.bin, *args], w.env())
+    try:
+        yield pid, fd
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.close(fd)
 
 
 def state(w, name):
@@ -317,41 +335,23 @@ def test_console_through_a_pty(lw):
     w = lw
     ok(create(w, "con", "-t", cmd=["/bin/sh"]))
     ok(w.run("start", "con"))
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(w.bin, [w.bin, "console", "con"], w.env())
-    try:
+    with on_a_pty(w, "console", "con") as (pid, fd):
         time.sleep(0.3)
         os.write(fd, b"echo hello-$((6*7))\r")
         read_until(fd, rb"hello-42")
         os.write(fd, b"\x01q")   # Ctrl-a q detaches
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
-    finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.close(fd)
     # the container runs on after the detach, and its output was logged
     assert state(w, "con")["state"] == "running"
     # an interactive attach gets a terminal of the container's own
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(w.bin, [w.bin, "attach", "con", "--", "/bin/sh"], w.env())
-    try:
+    with on_a_pty(w, "attach", "con", "--", "/bin/sh") as (pid, fd):
         os.write(fd, b"tty; echo sum-$((2+3))\r")
         out = read_until(fd, rb"sum-5")
         assert re.search(rb"/dev/pts/\d+", out), out
         os.write(fd, b"exit 3\r")
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 3
-    finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.close(fd)
     log = (w.lib / "containers" / "con" / "console.log").read_bytes()
     assert b"hello-42" in log
     ok(w.run("stop", "con", "-t", "1"))
