@@ -36,6 +36,18 @@ void net_plan_free(struct net_plan *p)
 	free(p);
 }
 
+void net_undo_default(const struct ward_ctx *ctx, const struct net_plan *p)
+{
+	ward_err e;
+
+	if (!p || !p->made_default)
+		return;
+	/* refused (and kept) when another container leased an address in
+	 * the meantime */
+	if (network_remove(ctx, WARD_DEFAULT_NETWORK, &e) < 0)
+		winfo("default network %s kept: %s", WARD_DEFAULT_NETWORK, e.msg);
+}
+
 static bool bridged(const struct net_attachment *a)
 {
 	return a->type == WNET_NETWORK || a->type == WNET_BRIDGE;
@@ -152,7 +164,7 @@ static int plan_network_if(struct ward_container *c, struct net_plan *p, struct 
 	if (i->network)
 		r = network_load(c->ctx, i->network, &n, err);
 	else
-		r = network_default(c->ctx, &n, err);
+		r = network_default(c->ctx, &n, &p->made_default, err);
 	if (r < 0)
 		return r;
 	r = network_up(c->ctx, n, false, err);

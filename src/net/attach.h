@@ -53,14 +53,19 @@ struct net_plan {
 	struct fw_publish *publish; /* the published ports (owned copy) */
 	size_t n_publish;
 	bool net_log;
-	int netns_fd;   /* the container's network namespace, held to the end */
-	bool published; /* holds entries in the published-port registry */
+	int netns_fd;      /* the container's network namespace, held to the end */
+	bool published;    /* holds entries in the published-port registry */
+	bool made_default; /* this start created the default network */
 };
 
 int net_plan(struct ward_container *c, ward_err *err);
 int net_setup(struct ward_container *c, ward_err *err);
 int net_teardown(struct ward_container *c, ward_err *err);
 void net_plan_free(struct net_plan *p);
+/* After a start that failed: remove the default network again if that
+ * start created it and no container uses it, so that bad input leaves
+ * the host as it was. */
+void net_undo_default(const struct ward_ctx *ctx, const struct net_plan *p);
 
 /* What a container that is gone (its ward killed) may have left in the
  * network: firewall objects (found by name), lingering host veths, leases

@@ -697,7 +697,8 @@ int network_create(const struct ward_ctx *ctx, const char *name,
 	return 0;
 }
 
-int network_default(const struct ward_ctx *ctx, struct ward_network **out, ward_err *err)
+int network_default(const struct ward_ctx *ctx, struct ward_network **out, bool *made,
+		    ward_err *err)
 {
 	/* Docker uses 172.17-31/16 and 192.168/16 pools, Podman 10.88/16 and
 	 * 10.89.x/24, LXC 10.0.3/24, Kubernetes 10.42-43, 10.96/12, 10.244/16 */
@@ -708,6 +709,7 @@ int network_default(const struct ward_ctx *ctx, struct ward_network **out, ward_
 	ward_err e;
 	int r;
 
+	*made = false;
 	r = network_load(ctx, WARD_DEFAULT_NETWORK, out, &e);
 	if (r == 0 || r != -ENOENT) {
 		if (r < 0)
@@ -717,8 +719,10 @@ int network_default(const struct ward_ctx *ctx, struct ward_network **out, ward_
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
 		struct network_create_opts o = {.subnet4 = candidates[i], .nat = true};
 		r = network_create(ctx, WARD_DEFAULT_NETWORK, &o, &e);
-		if (r == 0 || (r == -EEXIST && strstr(e.msg, "already exists")))
+		if (r == 0 || (r == -EEXIST && strstr(e.msg, "already exists"))) {
+			*made = r == 0;
 			return network_load(ctx, WARD_DEFAULT_NETWORK, out, err);
+		}
 		if (r != -EEXIST) {
 			*err = e;
 			return werr_wrap(err, "default network %s", WARD_DEFAULT_NETWORK);

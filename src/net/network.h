@@ -56,8 +56,9 @@ int network_create(const struct ward_ctx *ctx, const char *name,
 		   const struct network_create_opts *o, ward_err *err);
 /* The default network, created on first use on a private /16 that collides
  * with no route of this host (and not with Docker's, Podman's, LXC's or
- * Kubernetes' usual ranges). */
-int network_default(const struct ward_ctx *ctx, struct ward_network **out, ward_err *err);
+ * Kubernetes' usual ranges).  *made says whether this call created it. */
+int network_default(const struct ward_ctx *ctx, struct ward_network **out, bool *made,
+		    ward_err *err);
 /* Make sure the bridge, its addresses, the forwarding it needs and the
  * firewall's network elements exist (cheap when the marker says so). */
 int network_up(const struct ward_ctx *ctx, const struct ward_network *n, bool force, ward_err *err);

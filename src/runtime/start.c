@@ -686,6 +686,7 @@ fail:
 		ward_err ignored;
 		container_destroy(c, &ignored);
 	}
+	net_undo_default(c->ctx, c->net);
 	container_free(c);
 	return r < 0 ? r : -EIO;
 }

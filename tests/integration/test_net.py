@@ -92,6 +92,30 @@ def test_bad_input_changes_nothing(sb, args, expect):
     assert after[0] == before[0] and after[1] == before[1]
 
 
+@pytest.mark.parametrize("args,expect", [
+    (["--ip", "10.99.0.5"], "not a host address"),
+    (["--bind", "/nonexistent-ward-src:/x"], "/nonexistent-ward-src"),
+])
+def test_failed_first_start_leaves_no_default_network(sb, args, expect):
+    # the first start without --net makes ward0; when that start fails,
+    # the host must be as it was: no network, bridge, tables or forwarding
+    def host():
+        return (sb.in_host("nft", "list", "ruleset").stdout,
+                sb.in_host("ip", "-o", "link").stdout,
+                sb.in_host("cat", "/proc/sys/net/ipv4/ip_forward").stdout,
+                sb.run("net", "ls", "--json").stdout)
+    env = {"WARD_DEFAULT_NETWORK": None}    # the CLI's default: ward0
+    before = host()
+    r = sb.run("run", *args, "--", "/bin/true", env=env)
+    assert r.returncode == 125, r.stdout + r.stderr
+    assert expect in one_line(r), r.stderr
+    assert host() == before
+    # and a good first start still makes it, and keeps it
+    assert sb.run("run", "--", "/bin/true", env=env).returncode == 0
+    assert [n["name"] for n in json.loads(sb.run("net", "ls", "--json").stdout)] == ["ward0"]
+    assert sb.run("net", "rm", "ward0").returncode == 0
+
+
 def test_address_in_use_and_port_already_published(sb):
     dmz(sb)
     sb.service("web", "--net", "dmz", "--ip", "10.10.20.10", "--publish", "8080:80")
