@@ -36,7 +36,7 @@ static int lock_root(const char *root, ward_err *err)
 	return fd;
 }
 
-int state_acquire(struct ward_container *c, ward_err *err)
+static int acquire(struct ward_container *c, ward_err *err)
 {
 	const char *root = c->ctx->root_dir;
 	_cleanup_close_ int lock = -1;
@@ -92,6 +92,21 @@ int state_acquire(struct ward_container *c, ward_err *err)
 		return r;
 	}
 	return 0;
+}
+
+int state_acquire(struct ward_container *c, ward_err *err)
+{
+	int r = acquire(c, err);
+
+	/* not ours (another container of that name runs, or nothing was
+	 * made): state_release() must leave the directory alone */
+	if (r < 0) {
+		free(c->state_dir);
+		c->state_dir = NULL;
+		free(c->rootfs_mnt);
+		c->rootfs_mnt = NULL;
+	}
+	return r;
 }
 
 json_t *state_load(const struct ward_ctx *ctx, const char *name)

@@ -345,9 +345,13 @@ def test_two_runs_with_one_name_conflict(ward):
             if (ward.root / "dup" / "state.json").exists():
                 break
             time.sleep(0.02)
+        before = sorted(x.name for x in (ward.root / "dup").iterdir())
         r = ward.jail("exit", "0", opts=["--name", "dup"])
         assert r.returncode == 125
         assert "already running" in r.stderr
+        # the refused run leaves the running container's state alone
+        assert sorted(x.name for x in (ward.root / "dup").iterdir()) == before
+        assert "state.json" in before
     finally:
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=10)
