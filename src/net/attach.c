@@ -481,6 +481,7 @@ static int make_link(struct nl_sock *nl, struct net_attachment *a, int netns_fd,
 	case WNET_NETWORK:
 	case WNET_BRIDGE: {
 		struct nl_link_change ch = NL_LINK_CHANGE_NONE;
+		char rel[64];
 		int br;
 
 		/* a veth left from a previous run of this container lingers
@@ -492,14 +493,17 @@ static int make_link(struct nl_sock *nl, struct net_attachment *a, int netns_fd,
 		if (r < 0)
 			return r;
 		a->link_made = true;
-		/* a bridge port needs no address of its own: no IPv6 link-local
-		 * on it (no DAD or listener reports, no addrconf work); set
-		 * before the link goes up */
-		ch.no_ipv6_ll = true;
-		r = nl_link_set(nl, a->host_ifname, &ch, err);
-		if (r < 0)
+		/* A bridge port needs no IPv6 of its own, set before the link
+		 * goes up: no link-local address (DAD, listener reports), and
+		 * no per-interface multicast route, which the kernel keeps in
+		 * one list per prefix for all interfaces: adding and removing
+		 * it walks the routes of every other port (about 1 ms per
+		 * start at 1000 containers).  Without IPv6 in the kernel there
+		 * is nothing to turn off. */
+		snprintf(rel, sizeof(rel), "ipv6/conf/%s/disable_ipv6", a->host_ifname);
+		r = sysctl_net_write(rel, "1", err);
+		if (r < 0 && r != -ENOENT)
 			return r;
-		ch = (struct nl_link_change)NL_LINK_CHANGE_NONE;
 		br = nl_link_index(nl, a->link);
 		if (br < 0)
 			return werr(err, -br, "bridge %s", a->link);

@@ -621,8 +621,20 @@ static void vlan_data(struct nl_msg *m, const struct link_new *l)
 	msg_put_u16(m, IFLA_VLAN_ID, *(const uint16_t *)l->arg);
 }
 
+/* No multicast snooping on ward's bridges.  Nothing on a ward network is
+ * a multicast querier, and without one the bridge floods multicast to
+ * every port anyway; snooping would only add per-port state and timers
+ * (work at every port change that grows with the number of ports) and let
+ * a container that claims to be the querier steer what its neighbours
+ * receive. */
+static void bridge_data(struct nl_msg *m, const struct link_new *l)
+{
+	(void)l;
+	msg_put_u8(m, IFLA_BR_MCAST_SNOOPING, 0);
+}
+
 static const struct link_kind link_kinds[] = {
-    {"bridge", NULL},
+    {"bridge", bridge_data},
     {"veth", veth_data},
     {"macvlan", macvlan_data},
     {"vlan", vlan_data},

@@ -652,9 +652,30 @@ def test_interface_settings_inside(sb):
     lines = r.stdout.splitlines()
     assert lines[:2] == ["0", "0"], r.stdout + r.stderr
     assert "fe80::" in r.stdout and "tentative" not in r.stdout and "fd00:40::" in r.stdout
-    # the host's ends of the veths carry no IPv6 address either
+    # the host's ends of the veths have no IPv6 at all (no address, and no
+    # multicast route per port: those share one list for all ports), on an
+    # IPv4-only network and on an IPv6 one alike
     sb.service("idle", "--net", "dmz")
-    assert "inet6" not in sb.in_host("ip", "-6", "-o", "addr", "show", "dev", "wv-idle").stdout
+    sb.service("idle6", "--net", "six", "--ip6", "fd00:40::10",
+               cmd=["/wtest", "serve", "7000", "six"])
+    for port in ("wv-idle", "wv-idle6"):
+        assert "inet6" not in sb.in_host("ip", "-6", "-o", "addr", "show", "dev", port).stdout
+        assert sb.in_host("cat", f"/proc/sys/net/ipv6/conf/{port}/disable_ipv6").stdout == "1\n"
+        routes = sb.in_host("ip", "-6", "route", "show", "table", "all", "dev", port).stdout
+        assert routes.strip() == "", routes
+    # ... while IPv6 still crosses the bridge from port to port
+    r = sb.run("run", "--net", "six", "--bind", f"{sb.ward.wtest}:/wtest:ro", "--", "/wtest",
+               "connect", "fd00:40::10", "7000", "2000")
+    assert r.stdout.strip() == "OK", r.stdout + r.stderr
+
+
+def test_bridges_do_no_multicast_snooping(sb):
+    """No querier lives on a ward network, so its bridge floods multicast
+    anyway; snooping would only cost per-port work at every start and stop
+    and let a container posing as querier steer its neighbours' traffic."""
+    dmz(sb)
+    detail = sb.in_host("ip", "-d", "link", "show", "wb-dmz").stdout
+    assert "mcast_snooping 0" in detail, detail
 
 
 def test_a_stopped_containers_lingering_veth_passes_nothing(sb):
