@@ -26,7 +26,12 @@ Paired, because this shared VM is noisy: there are two "hosts", two network
 namespaces each with its own ward network, ward tables and ward state:
   REF    always holds one container (the server),
   SCALE  holds the server plus 0, 99, 999 sleepers (`/wtest sleep 3600`,
-         each with its own --publish and --allow-out tcp/443).
+         each with its own --publish and --allow-out tcp/443), made with
+         `ward create` and run by `ward start` under their monitors, as
+         services run (until 2026-11-22 they were 999 foreground `ward run`
+         processes: 999 copies of the dynamically linked ward, whose shared
+         pages this VM's DAMON (kdamond) walks, 14-18% of a CPU at 1000
+         against 3% with the monitors).
 Both hang off one LAN namespace (REF at 192.0.2.1, SCALE at 198.51.100.1).
 At each level, SCALE and REF run in turn (A B A B ...) and the result is the
 median of the per-pair ratios SCALE/REF (bench/paired.py for (a), the
@@ -53,6 +58,7 @@ machine's own network namespace did not change.  ward runs with
 WARD_CGROUP_PARENT=self and WARD_ROOT/WARD_LIB in a temporary directory.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -99,6 +105,7 @@ class Side:
                         WARD_CGROUP_PARENT="self")
         self.env.pop("WARD_LOG_LEVEL", None)
         self.procs = {}                       # name -> Popen of its `ward run`
+        self.managed = []                     # names made with `ward create` + `ward start`
 
     def argv(self, *args):
         return [*Sandbox.enter(self.ns), str(self.ward), "--root", str(self.root),
@@ -162,9 +169,32 @@ class Side:
             time.sleep(0.01)
         raise RuntimeError(f"{self.label}: {name}: nothing listens on {port}")
 
+    def create_start(self, name, opts, cmd):
+        """A stored container under its monitor, as services run: `ward
+        create` then `ward start`, which returns once it runs."""
+        for verb in (["create", name, "--net", "bn", "--rootfs", self.rootfs, *opts, "--", *cmd],
+                     ["start", name]):
+            r = self.ward_run(*verb)
+            if r.returncode != 0:
+                raise RuntimeError(f"{self.label}: ward {verb[0]} {name}: {r.stderr.strip()}")
+        self.managed.append(name)
+
+    def stop_managed(self, names):
+        """`ward stop -t 0` and `ward destroy`; returns the names that failed."""
+        bad = []
+        for n in names:
+            r = self.ward_run("stop", n, "-t", "0")
+            d = self.ward_run("destroy", n, "-f")
+            if r.returncode != 0 or d.returncode != 0:
+                bad.append(n)
+            else:
+                self.managed.remove(n)
+        return bad
+
     def running_count(self):
-        return sum(1 for n in self.procs if '"running"' in self.state(n)
-                   and self.procs[n].poll() is None)
+        return (sum(1 for n in self.procs if '"running"' in self.state(n)
+                    and self.procs[n].poll() is None)
+                + sum(1 for n in self.managed if '"running"' in self.state(n)))
 
     def stop(self, names, timeout=60):
         """Stop containers as netsandbox.Sandbox.stop does: SIGKILL the
@@ -203,18 +233,15 @@ class Side:
 
 
 def grow(side, upto, batch, opts_for, cmd):
-    """Start sleepers s1..s(UPTO-1) that are not there yet, BATCH at a time,
-    each batch started together and waited for until all of it runs."""
-    have = {n for n in side.procs if n.startswith(f"{side.prefix}-s")}
+    """Create and start sleepers s1..s(UPTO-1) that are not there yet, BATCH
+    at a time (each under its monitor, as services run)."""
+    have = set(side.managed)
     want = [f"{side.prefix}-s{i}" for i in range(1, upto)]
     todo = [n for n in want if n not in have]
     t0 = time.monotonic()
-    for k in range(0, len(todo), batch):
-        names = todo[k:k + batch]
-        for n in names:
-            i = int(n.rsplit("-s", 1)[1])
-            side.start(n, opts_for(i), cmd)
-        side.wait_running(names)
+    with concurrent.futures.ThreadPoolExecutor(batch) as ex:
+        list(ex.map(lambda n: side.create_start(n, opts_for(int(n.rsplit("-s", 1)[1])), cmd),
+                    todo))
     return len(todo), time.monotonic() - t0
 
 
@@ -233,7 +260,10 @@ def summary(meta, levels, out):
          "tcp/443`). SCALE and REF measured in turn (A B A B ...); ratio = median of the "
          "per-pair SCALE/REF ratios; \"vs level 1\" divides by the ratio at N = 1 (the "
          "control). The start/stop commands run under `nsenter --net=...` "
-         f"(about {meta['wrapper_ms']:.1f} ms of the time, on both sides).", "",
+         f"(about {meta['wrapper_ms']:.1f} ms of the time, on both sides); "
+         + (f"each run of (a) follows a pause of {meta.get('gap_ms', 0):.0f} ms (the kernel frees "
+            "the previous run's namespace asynchronously)." if meta.get("gap_ms")
+            else "the runs of (a) follow each other back to back."), "",
          "### (a) start + stop of one more container "
          "(`ward run --net bn --publish 9000:7000 --allow-out tcp/443 -- /bin/true`)", "",
          "| N on the network | pairs | SCALE / REF median ms | ratio SCALE/REF | IQR | "
@@ -300,6 +330,10 @@ def main():
     ap.add_argument("--levels", default="1,100,1000")
     ap.add_argument("--batch", type=int, default=8, help="containers started at once")
     ap.add_argument("--pairs", type=int, default=40, help="start/stop pairs per level")
+    ap.add_argument("--gap-ms", type=float, default=300,
+                    help="pause before each start/stop run of (a), so that the kernel's "
+                         "asynchronous teardown of the previous run's namespace does not "
+                         "land in the next run (0: back to back)")
     ap.add_argument("--conn-block", type=int, default=250)
     ap.add_argument("--conn-pairs", type=int, default=40)
     ap.add_argument("--timeline-runs", type=int, default=20)
@@ -319,7 +353,9 @@ def main():
             sys.exit(f"fw-scale: missing {t}")
     ward_src = Path(os.environ.get("WARD", HERE.parent / "build" / "src" / "cli" / "ward"))
     wtest_src = HERE.parent / "build" / "tests" / "wtest"
-    for p in (ward_src, wtest_src):
+    mon_src = Path(os.environ.get("WARD_MONITOR",
+                                  ward_src.parent.parent / "monitor" / "ward-monitor"))
+    for p in (ward_src, wtest_src, mon_src):
         if not p.exists():
             sys.exit(f"fw-scale: {p} is missing: run make (or set WARD)")
     need = levels[-1] * 3.5 * 2**20 + 2 * 2**30
@@ -345,6 +381,8 @@ def main():
     try:
         ward = tmp / "ward"
         shutil.copy(ward_src, ward)          # others rebuild build/ meanwhile
+        monitor = tmp / "ward-monitor"
+        shutil.copy(mon_src, monitor)
         wtest = tmp / "wtest"
         shutil.copy(wtest_src, wtest)
         rootfs = netbench.busybox_rootfs(tmp / "rootfs", wtest)
@@ -356,6 +394,8 @@ def main():
         ref = Side("ref", ref_ns, tmp, ward, rootfs, f"{prefix}r")
         scl = Side("scale", scl_ns, tmp, ward, rootfs, f"{prefix}s")
         sides = [ref, scl]
+        for s in sides:
+            s.env["WARD_MONITOR"] = str(monitor)
         log(f"sandbox: LAN {lan}, REF {ref_ns} ({REF_HOST}), SCALE {scl_ns} ({SCL_HOST}); "
             f"temp {tmp}")
 
@@ -412,7 +452,8 @@ def main():
                 log(f"  waited {time.monotonic() - t0:.0f} s for conntrack entries to expire; "
                     f"now SCALE {lv['conntrack'][0]}, REF {lv['conntrack'][1]}")
             f_start = out / f"fw-scale-start-{n}.json"
-            run_py(HERE / "paired.py", "pairs", "--pairs", a.pairs, "--out", f_start,
+            run_py(HERE / "paired.py", "pairs", "--pairs", a.pairs, "--gap-ms", a.gap_ms,
+                   "--out", f_start,
                    "scale", scl.shell_cmd("run", "--name", f"{scl.prefix}-x{{n}}", *one_more),
                    "ref", ref.shell_cmd("run", "--name", f"{ref.prefix}-x{{n}}", *one_more))
             lv["start"] = json.loads(f_start.read_text())
@@ -439,14 +480,15 @@ def main():
 
         log("\n== stopping everything")
         t0 = time.monotonic()
-        names = sorted(scl.procs, key=lambda x: (len(x), x))
-        failed = []
-        for k in range(0, len(names), 50):
-            failed += scl.stop(names[k:k + 50])
+        names = list(scl.managed)
+        with concurrent.futures.ThreadPoolExecutor(a.batch) as ex:
+            failed = sum(ex.map(scl.stop_managed, [names[k::a.batch] for k in range(a.batch)]),
+                         [])
+        failed += scl.stop(list(scl.procs))
         failed += ref.stop(list(ref.procs))
         stop_s = time.monotonic() - t0
         if failed:
-            raise RuntimeError(f"ward did not exit after its container was killed: {failed[:5]}")
+            raise RuntimeError(f"containers that did not stop: {failed[:5]}")
         bad = []
         for s in sides:
             for p in netbench.leftovers(s.ns, wait_s=300):
@@ -478,7 +520,7 @@ def main():
             "ward": f"tree {rev}, binary sha256 {sh('sha256sum', ward).stdout[:12]}",
             "versions": sh("nft", "--version").stdout.strip(),
             "batch": a.batch, "wrapper_ms": statistics.median(wr), "cleanup": cleanup,
-            "cpu": a.cpu,
+            "cpu": a.cpu, "gap_ms": a.gap_ms,
         }
         (out / "fw-scale-results.json").write_text(json.dumps(
             {"meta": meta, "levels": results}, indent=1, default=str))
@@ -492,6 +534,8 @@ def main():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for s in sides:
+            if s.managed:
+                s.stop_managed(list(s.managed))
             if s.procs:
                 names = list(s.procs)
                 for k in range(0, len(names), 50):

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers for bench/start.sh (stdlib only).
 
-  paired.py pairs  --pairs N --out FILE NAME_A CMD_A NAME_B CMD_B
-      Run A and B in turn (A B A B ...), N pairs, after 3 warm-up pairs.
+  paired.py pairs  --pairs N [--gap-ms MS] --out FILE NAME_A CMD_A NAME_B CMD_B
+      Run A and B in turn (A B A B ...), N pairs, after 3 warm-up pairs,
+      with a pause of MS before each counted run (default none).
       "{n}" in a command becomes a number unique to each run (for names).
       Each time is fork-to-reap wall time of the whole command; CPU is the
       user+sys that wait4() reports for it (it includes the processes it
@@ -86,7 +87,9 @@ def cmd_pairs(a):
     samples = []
     for _ in range(a.pairs):
         n += 1
+        time.sleep(a.gap_ms / 1000)
         wa, ca = run_once(numbered(argv_a, n))
+        time.sleep(a.gap_ms / 1000)
         wb, cb = run_once(numbered(argv_b, n))
         samples.append({"a_ms": wa, "b_ms": wb, "a_cpu_ms": ca, "b_cpu_ms": cb})
     ratios = [s["a_ms"] / s["b_ms"] for s in samples]
@@ -333,6 +336,9 @@ def main():
     sub = ap.add_subparsers(dest="verb", required=True)
     p = sub.add_parser("pairs")
     p.add_argument("--pairs", type=int, default=40)
+    p.add_argument("--gap-ms", type=float, default=0,
+                   help="pause before each run (lets the kernel finish the previous one's "
+                        "asynchronous work)")
     p.add_argument("--out", required=True)
     p.add_argument("name_a"); p.add_argument("cmd_a")
     p.add_argument("name_b"); p.add_argument("cmd_b")
