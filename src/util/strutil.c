@@ -225,8 +225,8 @@ int parse_cpus(const char *s, int64_t *quota, uint64_t *period)
 	if (!isfinite(v) || v <= 0 || v > 1024)
 		return -ERANGE;
 	*period = 100000;
-	*quota = (int64_t)llround(v * 100000.0);
-	if (*quota < 1000) /* the kernel's minimum quota is 1ms */
+	*quota = (int64_t)(v * 100000.0 + 0.5); /* v > 0: rounds half up */
+	if (*quota < 1000)                      /* the kernel's minimum quota is 1ms */
 		return -ERANGE;
 	return 0;
 }
