@@ -38,14 +38,8 @@ void net_plan_free(struct net_plan *p)
 
 void net_undo_default(const struct ward_ctx *ctx, const struct net_plan *p)
 {
-	ward_err e;
-
-	if (!p || !p->made_default)
-		return;
-	/* refused (and kept) when another container leased an address in
-	 * the meantime */
-	if (network_remove(ctx, WARD_DEFAULT_NETWORK, &e) < 0)
-		winfo("default network %s kept: %s", WARD_DEFAULT_NETWORK, e.msg);
+	if (p && p->made_default)
+		network_default_undo(ctx);
 }
 
 static bool bridged(const struct net_attachment *a)
@@ -158,13 +152,20 @@ static int plan_network_if(struct ward_container *c, struct net_plan *p, struct 
 			   const struct ward_netif *i, ward_err *err)
 {
 	_cleanup_(network_freep) struct ward_network *n = NULL;
+	_cleanup_close_ int hold = -1;
 	struct ipam_request req = {0};
 	int r;
 
-	if (i->network)
+	if (i->network) {
 		r = network_load(c->ctx, i->network, &n, err);
-	else
+	} else {
+		/* until the lease below exists: a failed first start of
+		 * another container must not remove ward0 under us */
+		hold = network_default_hold(c->ctx);
+		if (hold < 0)
+			return werr(err, -hold, "default network %s: lock", WARD_DEFAULT_NETWORK);
 		r = network_default(c->ctx, &n, &p->made_default, err);
+	}
 	if (r < 0)
 		return r;
 	r = network_up(c->ctx, n, false, err);

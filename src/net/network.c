@@ -16,6 +16,7 @@
 #include "net/netspec.h"
 #include "net/network.h"
 #include "net/nl.h"
+#include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
 #include "util/log.h"
@@ -69,6 +70,48 @@ static int lock_networks(const struct ward_ctx *ctx, ward_err *err)
 		return r;
 	}
 	return fd;
+}
+
+/* Starts that join the default network hold this lock shared from before
+ * they load it until their lease exists; a failed first start removes the
+ * network it made only if it can take the lock exclusively (nobody else
+ * is between loading ward0 and holding a lease in it). */
+static int lock_default(const struct ward_ctx *ctx, int op)
+{
+	_cleanup_free_ char *dir = net_dir(ctx);
+	_cleanup_free_ char *p = dir ? xasprintf("%s/.default.lock", dir) : NULL;
+	int fd;
+
+	if (!p || mkdir_p(dir, 0755) < 0)
+		return -ENOMEM;
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, op) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int network_default_hold(const struct ward_ctx *ctx)
+{
+	return lock_default(ctx, LOCK_SH);
+}
+
+void network_default_undo(const struct ward_ctx *ctx)
+{
+	_cleanup_close_ int fd = lock_default(ctx, LOCK_EX | LOCK_NB);
+	ward_err e;
+
+	if (fd < 0) {
+		winfo("default network %s kept: another start is joining it", WARD_DEFAULT_NETWORK);
+		return;
+	}
+	/* refused (and kept) while a container holds a lease in it */
+	if (network_remove(ctx, WARD_DEFAULT_NETWORK, &e) < 0)
+		winfo("default network %s kept: %s", WARD_DEFAULT_NETWORK, e.msg);
 }
 
 static const char *str(int family, const void *a, char *buf, size_t len)
@@ -789,7 +832,15 @@ int network_remove(const struct ward_ctx *ctx, const char *name, ward_err *err)
 		struct fw_ctx *fw = NULL;
 		ward_err ignored;
 		if (fw_open(&fw, &ignored) == 0) {
-			fw_remove_all(fw, &ignored);
+			/* containers on a bridge ward does not manage
+			 * (--net bridge:IF) keep their policy in ward's tables
+			 * without holding a network */
+			_cleanup_strv_ char **holders = NULL;
+			bool in_use = fw_list_containers(fw, &holders, &ignored) < 0;
+			STRV_FOREACH (h, holders)
+				in_use = in_use || state_is_alive(ctx, *h);
+			if (!in_use)
+				fw_remove_all(fw, &ignored);
 			fw_close(fw);
 		}
 		restore_forwarding(ctx);

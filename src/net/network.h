@@ -62,6 +62,12 @@ int network_default(const struct ward_ctx *ctx, struct ward_network **out, bool 
 /* Make sure the bridge, its addresses, the forwarding it needs and the
  * firewall's network elements exist (cheap when the marker says so). */
 int network_up(const struct ward_ctx *ctx, const struct ward_network *n, bool force, ward_err *err);
+/* Held (shared) by a start from before it loads the default network until
+ * its lease exists: returns an fd to close, or -errno. */
+int network_default_hold(const struct ward_ctx *ctx);
+/* After a failed start that created the default network: remove it, unless
+ * another start is joining it or a container holds a lease in it. */
+void network_default_undo(const struct ward_ctx *ctx);
 /* Remove a network: refused while a container uses it. */
 int network_remove(const struct ward_ctx *ctx, const char *name, ward_err *err);
 

@@ -93,15 +93,23 @@ def test_bad_input_changes_nothing(sb, args, expect):
 
 
 @pytest.mark.parametrize("args,expect", [
+    # refused while planning the network
     (["--ip", "10.99.0.5"], "not a host address"),
-    (["--bind", "/nonexistent-ward-src:/x"], "/nonexistent-ward-src"),
+    # refused inside the container, once its veth is on the bridge
+    (["--bind", "/etc/hostname:/usr/no/such/place"], "mount /usr/no/such/place"),
 ])
 def test_failed_first_start_leaves_no_default_network(sb, args, expect):
     # the first start without --net makes ward0; when that start fails,
     # the host must be as it was: no network, bridge, tables or forwarding
     def host():
-        return (sb.in_host("nft", "list", "ruleset").stdout,
-                sb.in_host("ip", "-o", "link").stdout,
+        # a failed container's host veth goes with its namespace, which
+        # the kernel frees in the background: wait for it
+        for _ in range(100):
+            links = sb.in_host("ip", "-o", "link").stdout
+            if "wv-" not in links:
+                break
+            time.sleep(0.05)
+        return (sb.in_host("nft", "list", "ruleset").stdout, links,
                 sb.in_host("cat", "/proc/sys/net/ipv4/ip_forward").stdout,
                 sb.run("net", "ls", "--json").stdout)
     env = {"WARD_DEFAULT_NETWORK": None}    # the CLI's default: ward0
@@ -114,6 +122,25 @@ def test_failed_first_start_leaves_no_default_network(sb, args, expect):
     assert sb.run("run", "--", "/bin/true", env=env).returncode == 0
     assert [n["name"] for n in json.loads(sb.run("net", "ls", "--json").stdout)] == ["ward0"]
     assert sb.run("net", "rm", "ward0").returncode == 0
+
+
+def test_last_network_gone_keeps_the_policy_of_bridge_containers(sb):
+    """A container on an admin's bridge (--net bridge:IF) holds no ward
+    network but keeps its anti-spoofing in ward's tables: removing the last
+    ward network, or a failed first start undoing ward0, must leave them."""
+    sb.in_host("ip", "link", "add", "br0", "type", "bridge")
+    sb.in_host("ip", "addr", "add", "10.0.0.1/24", "dev", "br0")
+    sb.in_host("ip", "link", "set", "br0", "up")
+    sb.service("onbr", "--net", "bridge:br0", "--ip", "10.0.0.2")
+    policy = lambda: sb.in_host("nft", "list", "table", "bridge", "ward").stdout
+    assert "onbr" in policy()
+    dmz(sb)
+    assert sb.run("net", "rm", "dmz").returncode == 0
+    assert "onbr" in policy()
+    r = sb.run("run", "--ip", "10.99.0.5", "--", "/bin/true", env={"WARD_DEFAULT_NETWORK": None})
+    assert r.returncode == 125, r.stderr
+    assert "onbr" in policy()
+    assert sb.run("net", "ls", "--json").stdout.strip() == "[]"
 
 
 def test_address_in_use_and_port_already_published(sb):
