@@ -337,11 +337,11 @@ void oci_run_hooks(const struct oci_globals *g, const struct oci_record *r,
 		return;
 	if (hooks_state_json(spec, r->id, post ? "stopped" : "running", post ? 0 : r->pid, &state,
 			     &err) < 0) {
-		oci_warn(g, r->id, "%s hooks: %s", hooks_kind_name(kind), err.msg);
+		oci_warn(g, r->id, "%s hooks: %s", spec_hook_name(kind), err.msg);
 		return;
 	}
 	/* each failure is reported as a warning through the log handler */
-	hooks_run_warn(spec->hooks.list[kind], spec->hooks.n[kind], state, hooks_kind_name(kind));
+	hooks_run_warn(spec->hooks.list[kind], spec->hooks.n[kind], state, spec_hook_name(kind));
 }
 
 int oci_cgroup_open(const struct oci_record *r, struct ward_cgroup **cg, ward_err *err)

@@ -313,7 +313,7 @@ int jp_uint64(const struct jp *p, const char *path, json_t *v, uint64_t *out)
 	return 0;
 }
 
-int jp_strv(const struct jp *p, const char *path, json_t *v, bool nonempty, char ***out)
+int jp_each_string(const struct jp *p, const char *path, json_t *v, jp_string_fn fn, void *data)
 {
 	char epath[JP_PATH_MAX];
 	json_t *e;
@@ -329,14 +329,33 @@ int jp_strv(const struct jp *p, const char *path, json_t *v, bool nonempty, char
 
 		jp_index(epath, path, i);
 		r = jp_string(p, epath, e, &s);
+		if (r == 0)
+			r = fn(p, epath, s, data);
 		if (r < 0)
 			return r;
-		if (nonempty && !*s)
-			return jp_fail(p, epath, "empty string");
-		if (strv_push(out, s) < 0)
-			return jp_enomem(p);
 	}
 	return 0;
+}
+
+struct strv_job {
+	bool nonempty;
+	char ***out;
+};
+
+static int strv_add(const struct jp *p, const char *epath, const char *s, void *data)
+{
+	const struct strv_job *j = data;
+
+	if (j->nonempty && !*s)
+		return jp_fail(p, epath, "empty string");
+	return strv_push(j->out, s) < 0 ? jp_enomem(p) : 0;
+}
+
+int jp_strv(const struct jp *p, const char *path, json_t *v, bool nonempty, char ***out)
+{
+	struct strv_job j = {nonempty, out};
+
+	return jp_each_string(p, path, v, strv_add, &j);
 }
 
 int jp_kv_map(const struct jp *p, const char *path, json_t *v, struct ward_kv **out, size_t *n)

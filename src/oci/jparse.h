@@ -60,6 +60,10 @@ int jp_uint(const struct jp *p, const char *path, json_t *v, uint64_t max, uint6
 int jp_uint64(const struct jp *p, const char *path, json_t *v, uint64_t *out);
 /* An array of strings (each non-empty when NONEMPTY) appended to *OUT. */
 int jp_strv(const struct jp *p, const char *path, json_t *v, bool nonempty, char ***out);
+/* FN for each string of the array V at PATH (absent: nothing), with the
+ * element's own path; a non-string, or FN's error, ends it. */
+typedef int (*jp_string_fn)(const struct jp *p, const char *epath, const char *s, void *data);
+int jp_each_string(const struct jp *p, const char *path, json_t *v, jp_string_fn fn, void *data);
 /* A map of strings to strings. */
 int jp_kv_map(const struct jp *p, const char *path, json_t *v, struct ward_kv **out, size_t *n);
 /* An absolute path without "." or ".." components, as given. */

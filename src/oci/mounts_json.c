@@ -189,42 +189,37 @@ static int append_data(const struct jp *p, char **data, const char *opt)
 	return 0;
 }
 
+struct options_job {
+	struct ward_mount *m;
+	bool *idmap;
+	char ***unknown;
+};
+
+static int add_option(const struct jp *p, const char *epath, const char *s, void *data)
+{
+	const struct options_job *j = data;
+	const struct mount_opt *o;
+	char q[72];
+
+	if (!*s || strchr(s, ','))
+		return jp_fail(p, epath, "'%s' is not one mount option", jp_quote(s, q));
+	o = find_opt(s);
+	if (!o)
+		return strv_push(j->unknown, s) < 0 ? jp_enomem(p) : 0;
+	if (o->kind == OPT_UNSUPPORTED)
+		return jp_fail(p, epath, "mount option '%s' is not supported by ward", s);
+	if (o->kind == OPT_IDMAP)
+		*j->idmap = true;
+	apply_opt(j->m, o);
+	return 0;
+}
+
 static int parse_options(const struct jp *p, const char *path, json_t *v, struct ward_mount *m,
 			 bool *idmap, char ***unknown)
 {
-	char epath[JP_PATH_MAX];
-	json_t *e;
-	size_t i;
+	struct options_job j = {m, idmap, unknown};
 
-	if (!v)
-		return 0;
-	if (!json_is_array(v))
-		return jp_fail(p, path, "expected an array of strings");
-	json_array_foreach (v, i, e) {
-		const struct mount_opt *o;
-		const char *s;
-		char q[72];
-		int r;
-
-		jp_index(epath, path, i);
-		r = jp_string(p, epath, e, &s);
-		if (r < 0)
-			return r;
-		if (!*s || strchr(s, ','))
-			return jp_fail(p, epath, "'%s' is not one mount option", jp_quote(s, q));
-		o = find_opt(s);
-		if (!o) {
-			if (strv_push(unknown, s) < 0)
-				return jp_enomem(p);
-			continue;
-		}
-		if (o->kind == OPT_UNSUPPORTED)
-			return jp_fail(p, epath, "mount option '%s' is not supported by ward", s);
-		if (o->kind == OPT_IDMAP)
-			*idmap = true;
-		apply_opt(m, o);
-	}
-	return 0;
+	return jp_each_string(p, path, v, add_option, &j);
 }
 
 static int parse_mount(const struct jp *p, const char *path, json_t *v, const char *bundle,

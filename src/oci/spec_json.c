@@ -162,33 +162,23 @@ static int parse_rlimits(const struct jp *p, const char *path, json_t *v, struct
  * know (the validation suite's CAP_TEST) is left out with a warning.  A name
  * libcap knows but the running kernel does not is kept, and the runtime
  * leaves out bits above cap_last_cap when it sets the sets. */
+static int add_cap(const struct jp *p, const char *epath, const char *s, void *data)
+{
+	uint64_t *set = data;
+	char q[72];
+	int cap;
+
+	if (!startswith(s, "CAP_") || caps_from_name(s, &cap) < 0)
+		wlog(WLOG_WARNING, "%s: %s: unknown capability '%s', left out", p->name, epath,
+		     jp_quote(s, q));
+	else
+		*set |= 1ULL << cap;
+	return 0;
+}
+
 static int parse_cap_set(const struct jp *p, const char *path, json_t *v, uint64_t *set)
 {
-	char epath[JP_PATH_MAX];
-	json_t *e;
-	size_t i;
-	int r;
-
-	if (!v)
-		return 0;
-	if (!json_is_array(v))
-		return jp_fail(p, path, "expected an array of strings");
-	json_array_foreach (v, i, e) {
-		const char *s;
-		char q[72];
-		int cap;
-
-		jp_index(epath, path, i);
-		if ((r = jp_string(p, epath, e, &s)) < 0)
-			return r;
-		if (!startswith(s, "CAP_") || caps_from_name(s, &cap) < 0) {
-			wlog(WLOG_WARNING, "%s: %s: unknown capability '%s', left out", p->name,
-			     epath, jp_quote(s, q));
-			continue;
-		}
-		*set |= 1ULL << cap;
-	}
-	return 0;
+	return jp_each_string(p, path, v, add_cap, set);
 }
 
 static int parse_caps(const struct jp *p, const char *path, json_t *v, struct ward_caps *caps)
@@ -487,15 +477,6 @@ static int parse_root(const struct jp *p, json_t *v, const char *bundle, struct 
 	return 0;
 }
 
-static const char *const hook_names[WHOOK__MAX] = {
-    [WHOOK_PRESTART] = "prestart",
-    [WHOOK_CREATE_RUNTIME] = "createRuntime",
-    [WHOOK_CREATE_CONTAINER] = "createContainer",
-    [WHOOK_START_CONTAINER] = "startContainer",
-    [WHOOK_POSTSTART] = "poststart",
-    [WHOOK_POSTSTOP] = "poststop",
-};
-
 static int parse_hook(const struct jp *p, const char *path, json_t *v, struct ward_hook *h)
 {
 	static const char *const keys[] = {"path", "args", "env", "timeout", NULL};
@@ -537,18 +518,18 @@ static int parse_hooks(const struct jp *p, json_t *v, struct ward_hooks *hooks)
 	int r;
 
 	for (int k = 0; k < WHOOK__MAX; k++)
-		keys[k] = hook_names[k];
+		keys[k] = spec_hook_name(k);
 	keys[WHOOK__MAX] = NULL;
 	if ((r = jp_check_keys(p, "hooks", v, keys)) < 0)
 		return r;
 	for (int k = 0; k < WHOOK__MAX; k++) {
 		char kpath[JP_PATH_MAX];
-		json_t *list = jp_get(v, hook_names[k]), *e;
+		json_t *list = jp_get(v, spec_hook_name(k)), *e;
 		size_t i;
 
 		if (!list)
 			continue;
-		jp_key(kpath, "hooks", hook_names[k]);
+		jp_key(kpath, "hooks", spec_hook_name(k));
 		if ((r = jp_array(p, kpath, list)) < 0)
 			return r;
 		hooks->list[k] = calloc(json_array_size(list) + 1, sizeof(*hooks->list[k]));

@@ -29,20 +29,6 @@
 
 #define HOOK_OUTPUT_MAX 1024
 
-static const char *const kind_names[WHOOK__MAX] = {
-    [WHOOK_PRESTART] = "prestart",
-    [WHOOK_CREATE_RUNTIME] = "createRuntime",
-    [WHOOK_CREATE_CONTAINER] = "createContainer",
-    [WHOOK_START_CONTAINER] = "startContainer",
-    [WHOOK_POSTSTART] = "poststart",
-    [WHOOK_POSTSTOP] = "poststop",
-};
-
-const char *hooks_kind_name(enum ward_hook_kind k)
-{
-	return (int)k >= 0 && k < WHOOK__MAX ? kind_names[k] : "hook";
-}
-
 int hooks_state_json(const struct ward_spec *s, const char *id, const char *status, pid_t pid,
 		     char **out, ward_err *err)
 {

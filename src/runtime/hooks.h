@@ -51,7 +51,4 @@ int hooks_run_fd(const struct ward_hook *list, size_t n, int state_fd, const cha
 /* A memfd holding the state document, for hooks_run_fd(). */
 int hooks_state_memfd(const char *state_json, ward_err *err);
 
-/* "prestart", "createRuntime", ... */
-const char *hooks_kind_name(enum ward_hook_kind k);
-
 #endif

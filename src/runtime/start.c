@@ -271,6 +271,24 @@ static int write_id_maps(struct ward_container *c, ward_err *err)
 	return idmap_write(c->pid, s->gid_maps, s->n_gid_maps, true, err);
 }
 
+/* The child's next message during setup; its failure (the step and errno
+ * it reports), its death or a broken socket as an error. */
+static int recv_setup(struct ward_container *c, struct sync_msg *m, int *fd, ward_err *err)
+{
+	int r = sync_recv(c->sync_fd, m, fd);
+
+	if (r < 0)
+		return werr(err, -r, "sync with container process");
+	if (r == 0)
+		return werrx(err, EPIPE, "container process exited during setup");
+	if (m->type == SYNC_ERROR) {
+		c->failed_step = (enum ward_step)m->step;
+		c->failed_errno = m->errnum;
+		return werrx(err, m->errnum > 0 ? m->errnum : EIO, "%s", m->msg);
+	}
+	return 0;
+}
+
 /* With a joined user namespace and a new PID namespace, the process we
  * cloned forks the container process (a child of ours, CLONE_PARENT) and
  * exits: take the new one over. */
@@ -279,17 +297,10 @@ static int adopt_forked(struct ward_container *c, ward_err *err)
 	struct sync_msg m;
 	siginfo_t si;
 	int fd = -1;
-	int r = sync_recv(c->sync_fd, &m, &fd);
+	int r = recv_setup(c, &m, &fd, err);
 
 	if (r < 0)
-		return werr(err, -r, "sync with container process");
-	if (r == 0)
-		return werrx(err, EPIPE, "container process exited during setup");
-	if (m.type == SYNC_ERROR) {
-		c->failed_step = (enum ward_step)m.step;
-		c->failed_errno = m.errnum;
-		return werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
-	}
+		return r;
 	if (m.type != SYNC_PID || m.value <= 0) {
 		if (fd >= 0)
 			close(fd);
@@ -351,7 +362,7 @@ static int run_runtime_hooks(struct ward_container *c, ward_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		r = hooks_run_fd(h->list[kinds[i]], h->n[kinds[i]], fd, c->spec->bundle, err);
 		if (r < 0)
-			return werr_wrap(err, "%s", hooks_kind_name(kinds[i]));
+			return werr_wrap(err, "%s", spec_hook_name(kinds[i]));
 	}
 	r = sync_send(c->sync_fd, SYNC_HOOKS_DONE);
 	return r < 0 ? send_failed(c, r, err) : 0;
@@ -362,12 +373,10 @@ static int wait_ready(struct ward_container *c, ward_err *err)
 	for (;;) {
 		struct sync_msg m;
 		int fd = -1;
-		int r = sync_recv(c->sync_fd, &m, &fd);
+		int r = recv_setup(c, &m, &fd, err);
 
 		if (r < 0)
-			return werr(err, -r, "sync with container process");
-		if (r == 0)
-			return werrx(err, EPIPE, "container process exited during setup");
+			return r;
 		switch (m.type) {
 		case SYNC_PTY:
 			if (fd < 0)
@@ -376,10 +385,6 @@ static int wait_ready(struct ward_container *c, ward_err *err)
 			continue;
 		case SYNC_READY:
 			return 0;
-		case SYNC_ERROR:
-			c->failed_step = (enum ward_step)m.step;
-			c->failed_errno = m.errnum;
-			return werrx(err, m.errnum > 0 ? m.errnum : EIO, "%s", m.msg);
 		default:
 			if (fd >= 0)
 				close(fd);

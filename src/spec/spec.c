@@ -527,3 +527,17 @@ int spec_validate(const struct ward_spec *s, ward_err *err)
 		return werrx(err, EINVAL, "no command given");
 	return 0;
 }
+
+const char *spec_hook_name(enum ward_hook_kind k)
+{
+	static const char *const names[WHOOK__MAX] = {
+	    [WHOOK_PRESTART] = "prestart",
+	    [WHOOK_CREATE_RUNTIME] = "createRuntime",
+	    [WHOOK_CREATE_CONTAINER] = "createContainer",
+	    [WHOOK_START_CONTAINER] = "startContainer",
+	    [WHOOK_POSTSTART] = "poststart",
+	    [WHOOK_POSTSTOP] = "poststop",
+	};
+
+	return (int)k >= 0 && k < WHOOK__MAX ? names[k] : "hook";
+}

@@ -287,6 +287,9 @@ enum ward_hook_kind {
 	WHOOK__MAX,
 };
 
+/* The OCI name of a hook kind ("prestart", ...; "hook" when out of range). */
+const char *spec_hook_name(enum ward_hook_kind k);
+
 struct ward_hooks {
 	struct ward_hook *list[WHOOK__MAX];
 	size_t n[WHOOK__MAX];

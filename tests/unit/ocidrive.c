@@ -52,15 +52,6 @@ static const char *const ns_names[WNS__MAX] = {
     [WNS_IPC] = "ipc",   [WNS_UTS] = "uts", [WNS_CGROUP] = "cgroup", [WNS_TIME] = "time",
 };
 
-static const char *const hook_names[WHOOK__MAX] = {
-    [WHOOK_PRESTART] = "prestart",
-    [WHOOK_CREATE_RUNTIME] = "createRuntime",
-    [WHOOK_CREATE_CONTAINER] = "createContainer",
-    [WHOOK_START_CONTAINER] = "startContainer",
-    [WHOOK_POSTSTART] = "poststart",
-    [WHOOK_POSTSTOP] = "poststop",
-};
-
 static void log_stderr(enum ward_log_level level, const char *msg, void *data)
 {
 	if (level <= WLOG_WARNING)
@@ -90,7 +81,7 @@ static char *dup_or_null(json_t *s)
 static void apply_hooks(struct ward_spec *s, json_t *hooks)
 {
 	for (int k = 0; k < WHOOK__MAX; k++) {
-		json_t *list = json_object_get(hooks, hook_names[k]), *h;
+		json_t *list = json_object_get(hooks, spec_hook_name(k)), *h;
 		size_t i;
 
 		if (!json_is_array(list))
@@ -273,7 +264,7 @@ static void post_hooks(struct ward_spec *s, enum ward_hook_kind k, const char *s
 		fprintf(stderr, "ocidrive: %s\n", e.msg);
 		return;
 	}
-	hooks_run_warn(s->hooks.list[k], s->hooks.n[k], json, hook_names[k]);
+	hooks_run_warn(s->hooks.list[k], s->hooks.n[k], json, spec_hook_name(k));
 }
 
 int main(int argc, char **argv)
