@@ -4,6 +4,32 @@
 die() { echo "$ME: $*" >&2; exit 1; }
 say() { printf '\n== %s\n' "$*"; }
 
+# busybox_rootfs DIR: the benchmarks' container root: busybox-static with
+# its applet links, /etc/passwd and /etc/group for root, empty mount points.
+busybox_rootfs() {
+	local r=$1 a
+	mkdir -p "$r"/{bin,etc,proc,sys,dev,tmp,run,var/tmp,root}
+	cp "$(command -v busybox)" "$r/bin/busybox"
+	for a in $("$r/bin/busybox" --list); do
+		[ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
+	echo 'root:x:0:' >"$r/etc/group"
+	chmod 1777 "$r/tmp" "$r/var/tmp"
+}
+
+# remove_new_cgroups: the ancestors bench_cgroup_beneath_us listed in
+# $BT/cg-new, deepest first (each only if empty).
+remove_new_cgroups() {
+	local d
+	[ -s "$BT/cg-new" ] || return 0
+	sort -r "$BT/cg-new" | while read -r d; do
+		if [ -d "$d" ] && ! rmdir "$d" 2>/dev/null; then
+			echo "$ME: warning: could not remove cgroup $d" >&2
+		fi
+	done
+}
+
 # Remove cgroup directory $1, killing what is still inside first (only after
 # an interrupted run); retried while the kernel finishes reaping.
 cg_kill_rmdir() {

@@ -141,14 +141,7 @@ if [ "${1:-}" = --inner ]; then
 	trap 'exit 130' INT TERM HUP
 
 	# ---- busybox rootfs, shared by ward, LXC and crun
-	mkdir -p "$ROOTFS"/{bin,etc,proc,sys,dev,tmp,run,var/tmp,root}
-	cp "$(command -v busybox)" "$ROOTFS/bin/busybox"
-	for a in $("$ROOTFS/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -s busybox "$ROOTFS/bin/$a"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
-	echo 'root:x:0:' >"$ROOTFS/etc/group"
-	chmod 1777 "$ROOTFS/tmp" "$ROOTFS/var/tmp"
+	busybox_rootfs "$ROOTFS"
 
 	# ---- containers.  ward: in its store (WARD_LIB), the rootfs used in
 	# place.  LXC: a config in our lxcpath, the distribution's common and

@@ -51,13 +51,7 @@ cgroup_sweep() {
 		done
 		cg_kill_rmdir "$mp$CRUN_CG"
 	done <"$BT/cgpaths"
-	if [ -s "$BT/cg-new" ]; then
-		sort -r "$BT/cg-new" | while read -r d; do
-			if [ -d "$d" ] && ! rmdir "$d" 2>/dev/null; then
-				echo "net-start.sh: warning: could not remove cgroup $d" >&2
-			fi
-		done
-	fi
+	remove_new_cgroups
 	return 0
 }
 

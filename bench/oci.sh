@@ -46,13 +46,7 @@ cgroup_sweep() {
 	while IFS=$'\t' read -r mp self key; do
 		cg_kill_rmdir "$mp$BENCH_CG"
 	done <"$BT/cgpaths"
-	if [ -s "$BT/cg-new" ]; then
-		sort -r "$BT/cg-new" | while read -r d; do
-			if [ -d "$d" ] && ! rmdir "$d" 2>/dev/null; then
-				echo "oci.sh: warning: could not remove cgroup $d" >&2
-			fi
-		done
-	fi
+	remove_new_cgroups
 	return 0
 }
 
@@ -185,14 +179,7 @@ if [ "${1:-}" = --inner ]; then
 	mkdir -p "$STATE/ward" "$STATE/crun"
 
 	# ---- busybox rootfs (as start.sh builds it)
-	mkdir -p "$ROOTFS"/{bin,etc,proc,sys,dev,tmp,run,var/tmp,root}
-	cp "$(command -v busybox)" "$ROOTFS/bin/busybox"
-	for a in $("$ROOTFS/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -s busybox "$ROOTFS/bin/$a"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
-	echo 'root:x:0:' >"$ROOTFS/etc/group"
-	chmod 1777 "$ROOTFS/tmp" "$ROOTFS/var/tmp"
+	busybox_rootfs "$ROOTFS"
 
 	# ---- one bundle for both: `crun spec`, edited as start.sh edits it
 	mkdir -p "$BUNDLE"

@@ -46,14 +46,7 @@ cgroup_sweep() {
 		done
 		cg_kill_rmdir "$mp$CRUN_CG"
 	done <"$BT/cgpaths"
-	if [ -s "$BT/cg-new" ]; then
-		# deepest first; rmdir only succeeds on an empty cgroup
-		sort -r "$BT/cg-new" | while read -r d; do
-			if [ -d "$d" ] && ! rmdir "$d" 2>/dev/null; then
-				echo "start.sh: warning: could not remove cgroup $d" >&2
-			fi
-		done
-	fi
+	remove_new_cgroups
 	return 0
 }
 
@@ -97,14 +90,7 @@ if [ "${1:-}" = --inner ]; then
 	export WARD_CGROUP_PARENT=self WARD_ROOT="$STATE/ward-root" WARD_LIB="$STATE/ward-lib"
 
 	# ---- busybox rootfs, shared by every runtime
-	mkdir -p "$ROOTFS"/{bin,etc,proc,sys,dev,tmp,run,var/tmp,root}
-	cp "$(command -v busybox)" "$ROOTFS/bin/busybox"
-	for a in $("$ROOTFS/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -s busybox "$ROOTFS/bin/$a"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
-	echo 'root:x:0:' >"$ROOTFS/etc/group"
-	chmod 1777 "$ROOTFS/tmp" "$ROOTFS/var/tmp"
+	busybox_rootfs "$ROOTFS"
 
 	# ---- OCI bundle for crun on the same rootfs
 	mkdir -p "$BUNDLE"
