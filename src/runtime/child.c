@@ -709,10 +709,11 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 			close(sync_fd);
 			closep(&ch->release_fd);
 			closep(&c->seccomp_sock);
-			if (c->bpf.insns && !ch->seccomp_done) {
-				int listener = -1;
-				seccomp_apply(&c->bpf, &listener, &ch->err);
-			}
+			/* the reaper's own listener goes unheard: closed (by a
+			 * NULL), so a notify rule answers ENOSYS here instead
+			 * of blocking PID 1 for good */
+			if (c->bpf.insns && !ch->seccomp_done)
+				seccomp_apply(&c->bpf, NULL, &ch->err);
 			init_reaper(pid);
 		}
 		sigprocmask(SIG_SETMASK, &none, NULL);

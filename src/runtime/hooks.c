@@ -54,12 +54,16 @@ int hooks_state_json(const struct ward_spec *s, const char *id, const char *stat
 
 int hooks_state_memfd(const char *state_json, ward_err *err)
 {
-	_cleanup_close_ int fd = memfd_create("ward-state", MFD_CLOEXEC);
+	_cleanup_close_ int fd = memfd_create("ward-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	if (fd < 0)
 		return werr(err, errno, "hooks: memfd_create");
 	if (write_all(fd, state_json, strlen(state_json)) < 0)
 		return werr(err, errno, "hooks: write state");
+	/* every hook, and the seccomp agent, reads the same document: none
+	 * may rewrite it for the next */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return werr(err, errno, "hooks: seal the state");
 	return TAKE_FD(fd);
 }
 

@@ -129,6 +129,20 @@ def test_hooks_run_in_order_with_the_state(drive, shared, release):
     assert container_mnt != mine
 
 
+def test_a_hook_cannot_rewrite_the_state_for_the_next(drive, shared):
+    # the first hook tries to overwrite its stdin (the shared state memfd)
+    # through a fresh open; the second must still read the real document
+    tamper = sh_hook(f"umask 0; (printf '{{}}' > /proc/self/fd/0) 2> {shared}/tamper.err; "
+                     f"echo $? > {shared}/tamper.rc")
+    hooks = {"prestart": [tamper, marker_hook(shared, "prestart")]}
+    r = drive({"bundle": str(shared), "args": [SH, "-c", "true"], "hooks": hooks})
+    assert r.returncode == 0, r.stderr
+    assert (shared / "tamper.rc").read_text().strip() != "0"
+    assert "not permitted" in (shared / "tamper.err").read_text()
+    st = json.loads((shared / "prestart.json").read_text())
+    assert st["status"] == "created" and st["id"].startswith("oci"), st
+
+
 @pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer"])
 def test_failing_create_hook_fails_the_create(drive, shared, kind):
     r = drive({"args": [SH, "-c", "touch /ran"],
