@@ -485,12 +485,16 @@ static int make_link(struct nl_sock *nl, struct net_attachment *a, int netns_fd,
 		char rel[64];
 		int br;
 
-		/* a veth left from a previous run of this container lingers
-		 * while the kernel tears its namespace down: remove it now */
-		r = nl_link_del(nl, a->host_ifname, err);
-		if (r < 0)
-			return r;
 		r = nl_veth_add(nl, a->host_ifname, a->ifname, netns_fd, a->mac, err);
+		if (r == -EEXIST) {
+			/* a veth left from a previous run of this container
+			 * lingers while the kernel tears its namespace down:
+			 * remove it (acknowledged) and try again */
+			r = nl_link_del(nl, a->host_ifname, err);
+			if (r >= 0)
+				r = nl_veth_add(nl, a->host_ifname, a->ifname, netns_fd, a->mac,
+						err);
+		}
 		if (r < 0)
 			return r;
 		a->link_made = true;

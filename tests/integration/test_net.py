@@ -722,5 +722,10 @@ def test_a_stopped_containers_lingering_veth_passes_nothing(sb):
         assert "wv-a" in sb.in_host("ip", "-o", "link", "show", "wv-a", check=False).stdout
         r = sh(*enter, *probe, pass_fds=(held,), check=False)
         assert r.stdout.strip() == "ETIMEDOUT", r.stdout + r.stderr
+        # a new start of "a" replaces the lingering veth of its name
+        r = sb.run("run", "--name", "a", "--net", "dmz", "--ip", "10.10.20.20",
+                   "--bind", f"{sb.ward.wtest}:/wtest:ro", "--", "/wtest",
+                   "connect", "10.10.20.21", "7000", "1000")
+        assert r.returncode == 0 and r.stdout.strip() == "OK", r.stdout + r.stderr
     finally:
         os.close(held)
