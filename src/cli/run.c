@@ -156,14 +156,11 @@ static void note_default_subids(const struct cli_globals *g, const struct ward_s
 
 void cli_block_forwarded_signals(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	sigset_t set;
 
 	/* blocked before the container exists so that none is lost; the
 	 * container process resets its mask */
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaddset(&set, sigs[i]);
+	container_forwarded_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 

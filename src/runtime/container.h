@@ -16,6 +16,7 @@
 #ifndef WARD_CONTAINER_H
 #define WARD_CONTAINER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -150,6 +151,9 @@ int container_signal(struct ward_container *c, int sig);
 /* Tear everything down: kill what is left, remove cgroup, state, mounts.
  * Safe to call at any point after container_create() returned, also twice. */
 int container_destroy(struct ward_container *c, ward_err *err);
+/* The signals a supervising ward forwards to the container (INT, TERM,
+ * HUP, QUIT, USR1, USR2, WINCH): block them before create so none is lost. */
+void container_forwarded_signals(sigset_t *set);
 void container_free(struct ward_container *c);
 
 /* Exit code for an error of container_create()/container_start(): 126 or

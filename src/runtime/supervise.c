@@ -77,6 +77,15 @@ int container_wait(struct ward_container *c, struct ward_exit *ex, ward_err *err
 	return 0;
 }
 
+void container_forwarded_signals(sigset_t *set)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(set, sigs[i]);
+}
+
 int container_destroy(struct ward_container *c, ward_err *err)
 {
 	int ret = 0;
@@ -159,15 +168,8 @@ int container_supervise(struct ward_container *c, struct ward_exit *ex, ward_err
 	int master = c->pty_master;
 	int r;
 
-	/* the signals ward forwards; the caller blocked them before create */
-	sigemptyset(&fwd);
-	sigaddset(&fwd, SIGINT);
-	sigaddset(&fwd, SIGTERM);
-	sigaddset(&fwd, SIGHUP);
-	sigaddset(&fwd, SIGQUIT);
-	sigaddset(&fwd, SIGUSR1);
-	sigaddset(&fwd, SIGUSR2);
-	sigaddset(&fwd, SIGWINCH);
+	/* the caller blocked them before create (a no-op then) */
+	container_forwarded_signals(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
 	sfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
