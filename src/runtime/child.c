@@ -3,7 +3,8 @@
  * The container side of a start: a fixed checklist, run in the freshly
  * cloned process.  Each step either succeeds or sends (step, errno, message)
  * to the parent and exits; the parent prints the one line.  The order
- * matters and is explained in docs/architecture.md ("Start sequence").
+ * matters and is explained in docs/architecture.md ("The start, step by
+ * step", child side; the numbers below are its steps).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -541,18 +542,18 @@ static void build_root(struct child *ch, int idmapped_root)
 		      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
 			  ? werr(&ch->err, errno, "make / private")
 			  : 0);
-	/* 5-6. as host root: open what we need from the host, mount the root */
+	/* 5. as host root: open what we need from the host, mount the root */
 	fs_ctx_init(&ch->fs, s, c->rootfs_mnt, userns);
 	ch->fs.idmapped_root = idmapped_root;
 	CHECK(ch, STEP_OPEN_SOURCES, fs_open_sources(&ch->fs, &ch->err));
 	ch->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	CHECK(ch, STEP_ROOT, fs_setup_root(&ch->fs, &ch->err));
-	/* 7. become the container's root */
+	/* 6. become the container's root */
 	if (userns) {
 		CHECK(ch, STEP_IDENTITY, become_container_root(&ch->err));
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	}
-	/* 8. the filesystem (an OCI cgroup mount binds our own v1 cgroups:
+	/* 7-8. the filesystem (an OCI cgroup mount binds our own v1 cgroups:
 	 * join them first) */
 	if (fs_has_cgroup_mount(s))
 		CHECK(ch, STEP_CGROUP_JOIN, join_v1_cgroups(ch));
@@ -596,7 +597,7 @@ static void build_root(struct child *ch, int idmapped_root)
 	fs_ctx_close(&ch->fs);
 }
 
-/* Steps 11-13: limits, privileges, terminal, working directory. */
+/* Steps 10a-13: cgroups, limits, privileges, terminal, working directory. */
 static void drop_privileges(struct child *ch)
 {
 	const struct ward_spec *s = ch->s;
@@ -605,7 +606,7 @@ static void drop_privileges(struct child *ch)
 		       ch->state_fd, c->seccomp_sock};
 	unsigned int preserve = c->opts.preserve_fds;
 
-	/* 11. the v1 cgroups the parent made meanwhile, then a cgroup
+	/* 10a. the v1 cgroups the parent made meanwhile, then a cgroup
 	 * namespace rooted at them (needs CAP_SYS_ADMIN: before the caps go) */
 	CHECK(ch, STEP_CGROUP_JOIN, join_v1_cgroups(ch));
 	if (s->ns[WNS_CGROUP].enabled && !s->ns[WNS_CGROUP].path &&
@@ -616,7 +617,7 @@ static void drop_privileges(struct child *ch)
 	/* 11. privileges: bounding set while we still hold CAP_SETPCAP */
 	CHECK(ch, STEP_CAPS,
 	      caps_drop_bounding(caps_for(s, &s->process).bounding, c->cap_last, &ch->err));
-	/* 12. terminal (as container root, before the user switch) */
+	/* 11. terminal (as container root, before the user switch) */
 	if (s->process.terminal)
 		CHECK(ch, STEP_TTY, tty_child_setup(ch->sync, &s->process, &ch->err));
 	else
@@ -669,7 +670,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	enter_container(ch, &idmapped_root);
 	build_root(ch, idmapped_root);
 	drop_privileges(ch);
-	/* 13. created: wait to be released.  A container that outlives its
+	/* 14. created: wait to be released.  A container that outlives its
 	 * creator (the OCI create returns) must stop tying itself to it
 	 * before saying it is ready: the creator may exit at once. */
 	if (!c->opts.kill_with_parent)
@@ -677,7 +678,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 	CHECK(ch, STEP_READY,
 	      sync_send(sync_fd, SYNC_READY) < 0 ? werr(&ch->err, EPIPE, "ready") : 0);
 	wait_release(ch);
-	/* 13a. startContainer hooks: in the container, before the command */
+	/* 14a. startContainer hooks: in the container, before the command */
 	if (s->hooks.n[WHOOK_START_CONTAINER])
 		CHECK(ch, STEP_START_HOOKS,
 		      hooks_run_fd(s->hooks.list[WHOOK_START_CONTAINER],
@@ -687,7 +688,7 @@ _Noreturn void child_main(struct ward_container *c, int sync_fd)
 			  : 0);
 	CHECK(ch, STEP_SECCOMP, prepare_seccomp_msg(ch));
 	closep(&ch->state_fd);
-	/* 14. --init: we stay as PID 1 and reap; the command runs as PID 2 */
+	/* 15. --init: we stay as PID 1 and reap; the command runs as PID 2 */
 	if (s->init) {
 		sigset_t all, none;
 		pid_t pid;
